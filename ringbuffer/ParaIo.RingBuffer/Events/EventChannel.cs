@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using ParaIo.RingBuffer.Grants;
+using ParaIo.RingBuffer.Linux;
+
+namespace ParaIo.RingBuffer.Events;
+
+/// <summary>
+/// One end of an event channel port: a doorbell between two processes with Xen's pending and mask
+/// semantics. The receiver spins for a bounded time, then sleeps in the kernel on a futex, so an
+/// idle channel costs no CPU; the notifier enters the kernel only when the receiver sleeps.
+/// </summary>
+/// <remarks>
+/// Whether to notify at all is the ring's decision (<c>PushRequests</c>/<c>PushResponses</c>
+/// return it). A futex wake never blocks the notifier, whatever the other side has done to the
+/// shared words; the worst a guest can do to its port is wake its own backend in vain.
+/// </remarks>
+public sealed unsafe class EventChannel
+{
+    private readonly uint* _pending;
+    private readonly uint* _masked;
+    private readonly uint* _sleeping;
+    private long _notifications;
+    private long _wakeups;
+    private long _sleeps;
+
+    internal EventChannel(GrantPool pool, uint port)
+    {
+        var basePointer = pool.EventPortPointer(port);
+        _pending = (uint*)(basePointer + EventChannelLayout.PendingOffset);
+        _masked = (uint*)(basePointer + EventChannelLayout.MaskedOffset);
+        _sleeping = (uint*)(basePointer + EventChannelLayout.SleepingOffset);
+        Port = port;
+        Pool = pool;
+    }
+
+    /// <summary>
+    /// Binds to a port of a guest's pool (backend side, or the guest's other end). The port number
+    /// comes from the guest and is checked against the pool's private geometry.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The port is outside the pool's event channel area.</exception>
+    public static EventChannel Bind(GrantPool pool, uint port)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        if (port >= (uint)pool.Geometry.EventPorts)
+        {
+            throw new ArgumentOutOfRangeException(nameof(port), $"Event channel port {port} is outside the pool's {pool.Geometry.EventPorts} ports.");
+        }
+
+        return new EventChannel(pool, port);
+    }
+
+    /// <summary>The port number, published by the guest in the store.</summary>
+    public uint Port { get; }
+
+    /// <summary>The pool the port lives in.</summary>
+    public GrantPool Pool { get; }
+
+    /// <summary>Notifications sent from this end.</summary>
+    public long Notifications => Volatile.Read(ref _notifications);
+
+    /// <summary>Notifications that had to wake a sleeping receiver with a system call.</summary>
+    public long Wakeups => Volatile.Read(ref _wakeups);
+
+    /// <summary>Times the receiver on this end went to sleep in the kernel.</summary>
+    public long Sleeps => Volatile.Read(ref _sleeps);
+
+    /// <summary>True while an event is pending (sent and not yet taken).</summary>
+    public bool IsPending => Volatile.Read(ref *_pending) != 0;
+
+    /// <summary>Sets the port pending and wakes the receiver if it sleeps and the port is not masked.</summary>
+    public void Notify()
+    {
+        _notifications++;
+        // Full fence (exchange): pending is stored before sleeping is loaded. The receiver stores
+        // sleeping before loading pending, so one of us sees the other (Dekker).
+        if (Interlocked.Exchange(ref *_pending, 1) == 0
+            && Volatile.Read(ref *_sleeping) != 0
+            && Volatile.Read(ref *_masked) == 0)
+        {
+            _wakeups++;
+            Futex.Wake(_pending, int.MaxValue);
+        }
+    }
+
+    /// <summary>Takes a pending event; true if there was one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryConsume() => Volatile.Read(ref *_pending) != 0 && Interlocked.Exchange(ref *_pending, 0) != 0;
+
+    /// <summary>
+    /// Waits for an event and takes it: spins up to <paramref name="spin"/>, then sleeps in the
+    /// kernel until notified or until <paramref name="timeoutMs"/> passes (-1: no limit).
+    /// Returns false on timeout or when <paramref name="cancellation"/> is set.
+    /// </summary>
+    public bool Wait(TimeSpan spin, int timeoutMs = -1, CancellationToken cancellation = default)
+    {
+        if (TryConsume())
+        {
+            return true;
+        }
+
+        var spinUntil = Stopwatch.GetTimestamp() + (long)(spin.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < spinUntil)
+        {
+            if (TryConsume())
+            {
+                return true;
+            }
+
+            Thread.SpinWait(1);
+        }
+
+        return Sleep(timeoutMs, cancellation);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool Sleep(int timeoutMs, CancellationToken cancellation)
+    {
+        var deadline = timeoutMs < 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs;
+        using var registration = cancellation.CanBeCanceled ? cancellation.UnsafeRegister(static state => ((EventChannel)state!).Interrupt(), this) : default;
+        Interlocked.Exchange(ref *_sleeping, 1); // full fence: sleeping is stored before pending is loaded
+        try
+        {
+            while (!TryConsume())
+            {
+                if (cancellation.IsCancellationRequested)
+                {
+                    return false;
+                }
+
+                var left = deadline == long.MaxValue ? -1 : deadline - Environment.TickCount64;
+                if (deadline != long.MaxValue && left <= 0)
+                {
+                    return false;
+                }
+
+                _sleeps++;
+                Futex.Wait(_pending, 0, (int)Math.Min(left, int.MaxValue));
+            }
+
+            return true;
+        }
+        finally
+        {
+            Volatile.Write(ref *_sleeping, 0);
+        }
+    }
+
+    /// <summary>Wakes this end's own sleeper without setting pending (shutdown, cancellation).</summary>
+    public void Interrupt() => Futex.Wake(_pending, int.MaxValue);
+
+    /// <summary>Masks the port: notifications set pending but wake nobody.</summary>
+    public void Mask() => Volatile.Write(ref *_masked, 1);
+
+    /// <summary>Unmasks the port; returns true if an event became pending while masked.</summary>
+    public bool Unmask()
+    {
+        Interlocked.Exchange(ref *_masked, 0); // full fence: unmask is stored before pending is loaded
+        return IsPending;
+    }
+
+    /// <summary>True while masked.</summary>
+    public bool IsMasked => Volatile.Read(ref *_masked) != 0;
+}

@@ -1,0 +1,274 @@
+using System.Runtime.CompilerServices;
+
+namespace ParaIo.RingBuffer.Grants;
+
+/// <summary>
+/// The backend's view of one guest's grant table. Plays the hypervisor's part: every map checks the
+/// reference, the entry's domain, its flags and the page it names, marks the entry busy, and only
+/// then hands out that one page. Nothing in the backend touches guest memory except through it.
+/// Thread-safe.
+/// </summary>
+/// <remarks>
+/// Map counts live in private memory; the shared busy bits only tell the guest not to revoke. A
+/// guest that clears them anyway hurts itself alone: the backend still writes only into that
+/// guest's own pool.
+/// </remarks>
+public sealed unsafe class GrantMapper
+{
+    private const int MaxCompareExchangeAttempts = 64;
+    private const int LockStripes = 64;
+
+    private readonly GrantPool _pool;
+    private readonly ushort _localDomain;
+    private readonly ushort _guestDomain;
+    private readonly int[] _readers;
+    private readonly int[] _writers;
+    private readonly Lock[] _locks;
+    private int _mappedCount;
+
+    /// <summary>Creates the mapper for a pool a guest handed over.</summary>
+    /// <param name="pool">The guest's pool, attached in this process.</param>
+    /// <param name="localDomain">The domain this backend runs as (0 for dom0); grants must name it.</param>
+    /// <param name="guestDomain">The granting guest's domain id, for messages.</param>
+    public GrantMapper(GrantPool pool, ushort localDomain, ushort guestDomain)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        _pool = pool;
+        _localDomain = localDomain;
+        _guestDomain = guestDomain;
+        _readers = new int[pool.Geometry.GrantEntries];
+        _writers = new int[pool.Geometry.GrantEntries];
+        _locks = new Lock[LockStripes];
+        for (var i = 0; i < _locks.Length; i++)
+        {
+            _locks[i] = new Lock();
+        }
+    }
+
+    /// <summary>The pool mapped through this mapper.</summary>
+    public GrantPool Pool => _pool;
+
+    /// <summary>Number of live mappings.</summary>
+    public int MappedCount => Volatile.Read(ref _mappedCount);
+
+    /// <summary>Maps a grant, or throws <see cref="GrantAccessException"/> naming the broken rule.</summary>
+    public GrantMapping Map(GrantRef grant, GrantAccess access)
+    {
+        if (!TryMap(grant, access, out var mapping, out var error))
+        {
+            ThrowMapRefused(grant, access, error);
+        }
+
+        return mapping;
+    }
+
+    /// <summary>Maps a grant; on refusal returns false with the reason in <paramref name="error"/>.</summary>
+    public bool TryMap(GrantRef grant, GrantAccess access, out GrantMapping mapping, out GrantError error)
+    {
+        mapping = default;
+        var gref = grant.Value;
+        if (gref == 0 || gref >= (uint)_readers.Length)
+        {
+            error = GrantError.OutOfRange;
+            return false;
+        }
+
+        var entry = Entry(gref);
+        var busyBit = access == GrantAccess.Write ? GrantFlags.Writing : GrantFlags.Reading;
+        lock (_locks[gref % LockStripes])
+        {
+            error = MarkBusy(entry, access, busyBit);
+            if (error != GrantError.None)
+            {
+                return false;
+            }
+
+            // The page number is read once, after the busy bit is set (a well-behaved guest no longer
+            // changes it) and only this private copy is checked and used.
+            var page = Volatile.Read(ref entry.Page);
+            if (page < (uint)_pool.Geometry.FirstDataPage || page >= (uint)_pool.Geometry.PageCount)
+            {
+                if (Counts(access)[gref] == 0)
+                {
+                    ClearBusy(entry, busyBit);
+                }
+
+                error = GrantError.BadPage;
+                return false;
+            }
+
+            Counts(access)[gref]++;
+            Interlocked.Increment(ref _mappedCount);
+            mapping = new GrantMapping(grant, page, access, _pool.PagePointer(page));
+            return true;
+        }
+    }
+
+    /// <summary>Unmaps a page mapped by this mapper; the busy bit clears with its last mapping.</summary>
+    public void Unmap(in GrantMapping mapping)
+    {
+        var gref = mapping.Grant.Value;
+        if (!mapping.IsValid || gref >= (uint)_readers.Length)
+        {
+            throw new ArgumentException("The mapping was not made by this mapper.", nameof(mapping));
+        }
+
+        lock (_locks[gref % LockStripes])
+        {
+            var counts = Counts(mapping.Access);
+            if (counts[gref] == 0)
+            {
+                throw new InvalidOperationException($"Grant {mapping.Grant} of domain {_guestDomain} is not mapped for {mapping.Access}; unmapped twice?");
+            }
+
+            if (--counts[gref] == 0)
+            {
+                ClearBusy(Entry(gref), mapping.Access == GrantAccess.Write ? GrantFlags.Writing : GrantFlags.Reading);
+            }
+
+            Interlocked.Decrement(ref _mappedCount);
+        }
+    }
+
+    /// <summary>
+    /// Maps the pages of a shared ring: 1, 2, 4, 8 or 16 grants that must name consecutive pool pages
+    /// (ParaIo's frontends allocate ring pages contiguously; Xen would allow them scattered).
+    /// </summary>
+    /// <exception cref="GrantAccessException">A grant was refused or the pages are not consecutive; nothing stays mapped.</exception>
+    public RingMapping MapRing(ReadOnlySpan<GrantRef> grants)
+    {
+        if (grants.Length is not (1 or 2 or 4 or 8 or 16))
+        {
+            throw new GrantAccessException(GrantError.OutOfRange, grants.IsEmpty ? GrantRef.Invalid : grants[0], $"A ring spans 1, 2, 4, 8 or 16 pages; domain {_guestDomain} offered {grants.Length}.");
+        }
+
+        var mappings = new GrantMapping[grants.Length];
+        var mapped = 0;
+        try
+        {
+            for (; mapped < grants.Length; mapped++)
+            {
+                mappings[mapped] = Map(grants[mapped], GrantAccess.Write);
+                if (mapped > 0 && mappings[mapped].Page != mappings[0].Page + (uint)mapped)
+                {
+                    mapped++;
+                    throw new GrantAccessException(GrantError.BadPage, grants[mapped - 1], $"Ring grant {grants[mapped - 1]} of domain {_guestDomain} names page {mappings[mapped - 1].Page}; ring pages must be consecutive after page {mappings[0].Page}.");
+                }
+            }
+
+            return new RingMapping(this, mappings);
+        }
+        catch
+        {
+            for (var i = 0; i < mapped; i++)
+            {
+                Unmap(mappings[i]);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Drops every mapping this mapper holds, for teardown of a guest that is gone: clears the busy
+    /// bits it set so the pool is left as the guest granted it.
+    /// </summary>
+    public void UnmapAll()
+    {
+        for (var gref = 1u; gref < (uint)_readers.Length; gref++)
+        {
+            lock (_locks[gref % LockStripes])
+            {
+                var entry = Entry(gref);
+                if (_readers[gref] != 0)
+                {
+                    Interlocked.Add(ref _mappedCount, -_readers[gref]);
+                    _readers[gref] = 0;
+                    ClearBusy(entry, GrantFlags.Reading);
+                }
+
+                if (_writers[gref] != 0)
+                {
+                    Interlocked.Add(ref _mappedCount, -_writers[gref]);
+                    _writers[gref] = 0;
+                    ClearBusy(entry, GrantFlags.Writing);
+                }
+            }
+        }
+    }
+
+    /// <summary>Explains a refusal the way an operator's log should read it.</summary>
+    public string Describe(GrantRef grant, GrantAccess access, GrantError error)
+    {
+        var what = $"grant {grant} of domain {_guestDomain}";
+        if (error is GrantError.OutOfRange)
+        {
+            return $"{what} is out of range (the table holds grants 1..{_readers.Length - 1})";
+        }
+
+        var word = Volatile.Read(ref Entry(grant.Value).FlagsAndDomain);
+        var flags = GrantEntry.FlagsOf(word);
+        return error switch
+        {
+            GrantError.NotPermitted => $"{what} does not permit access (flags {flags})",
+            GrantError.WrongDomain => $"{what} is granted to domain {GrantEntry.DomainOf(word)}, not to domain {_localDomain}",
+            GrantError.ReadOnly => $"{what} is read-only; a {access.ToString().ToLowerInvariant()} mapping was refused",
+            GrantError.BadPage => $"{what} names a page outside the pool's data pages {_pool.Geometry.FirstDataPage}..{_pool.Geometry.PageCount - 1}",
+            GrantError.UnsupportedFlags => $"{what} carries unsupported flags ({flags})",
+            GrantError.Contended => $"{what} kept changing while it was being mapped",
+            _ => $"{what}: {error}",
+        };
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowMapRefused(GrantRef grant, GrantAccess access, GrantError error) =>
+        throw new GrantAccessException(error, grant, "Map refused: " + Describe(grant, access, error) + ".");
+
+    private GrantError MarkBusy(GrantEntry entry, GrantAccess access, GrantFlags busyBit)
+    {
+        const GrantFlags known = GrantFlags.TypeMask | GrantFlags.ReadOnly | GrantFlags.Busy;
+        var word = Volatile.Read(ref entry.FlagsAndDomain);
+        for (var attempt = 0; attempt < MaxCompareExchangeAttempts; attempt++)
+        {
+            var flags = GrantEntry.FlagsOf(word);
+            if ((flags & GrantFlags.TypeMask) != GrantFlags.PermitAccess)
+            {
+                return GrantError.NotPermitted;
+            }
+
+            if ((flags & ~known) != 0)
+            {
+                return GrantError.UnsupportedFlags;
+            }
+
+            if (GrantEntry.DomainOf(word) != _localDomain)
+            {
+                return GrantError.WrongDomain;
+            }
+
+            if (access == GrantAccess.Write && (flags & GrantFlags.ReadOnly) != 0)
+            {
+                return GrantError.ReadOnly;
+            }
+
+            // Checks and the busy bit land in one compare-exchange, so a revoke that races us either
+            // happens first (and we see it) or fails on the guest's side.
+            var seen = Interlocked.CompareExchange(ref entry.FlagsAndDomain, word | (int)busyBit, word);
+            if (seen == word)
+            {
+                return GrantError.None;
+            }
+
+            word = seen;
+        }
+
+        return GrantError.Contended;
+    }
+
+    private static void ClearBusy(GrantEntry entry, GrantFlags busyBit) =>
+        Interlocked.And(ref entry.FlagsAndDomain, ~(int)busyBit);
+
+    private int[] Counts(GrantAccess access) => access == GrantAccess.Write ? _writers : _readers;
+
+    private GrantEntry Entry(uint gref) => new(_pool.GrantEntryPointer(gref));
+}
