@@ -188,16 +188,16 @@ public sealed unsafe class BackRing<TRequest, TResponse>
         // Acquire: the request slots are read only after req_prod says they are there.
         var producer = Volatile.Read(ref _shared.RequestProducer);
         var ahead = producer - _responseProducer;
-        if (ahead > Size)
+        if ((int)ahead < 0 || ahead < _requestConsumer - _responseProducer)
         {
-            // RING_REQUEST_PROD_OVERFLOW: more requests than slots, or an index that went backwards past rsp_prod.
-            Fault = new RingFault(RingFaultKind.ProducerOverrun, $"req_prod {producer} is {(int)ahead} entries from rsp_prod_pvt {_responseProducer}, outside a ring of {Size}.");
+            Fault = new RingFault(RingFaultKind.ProducerRewound, $"req_prod {producer} moved back behind req_cons {_requestConsumer}.");
             return false;
         }
 
-        if (ahead < _requestConsumer - _responseProducer)
+        if (ahead > Size)
         {
-            Fault = new RingFault(RingFaultKind.ProducerRewound, $"req_prod {producer} moved back behind req_cons {_requestConsumer}.");
+            // RING_REQUEST_PROD_OVERFLOW: more requests published than the ring has slots.
+            Fault = new RingFault(RingFaultKind.ProducerOverrun, $"req_prod {producer} is {ahead} entries ahead of rsp_prod_pvt {_responseProducer}, more than a ring of {Size}.");
             return false;
         }
 
