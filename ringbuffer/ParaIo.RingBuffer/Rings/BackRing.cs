@@ -132,12 +132,8 @@ public sealed unsafe class BackRing<TRequest, TResponse>
             return false;
         }
 
-        // Release: response slots are written before rsp_prod says they are there.
-        Volatile.Write(ref _shared.ResponseProducer, newIndex);
         _responsePublished = newIndex;
-        // Full fence: the store to rsp_prod is visible before we load rsp_event.
-        Interlocked.MemoryBarrier();
-        return SharedRingHeader.EventInWindow(newIndex, oldIndex, Volatile.Read(ref _shared.ResponseEvent));
+        return SharedRingHeader.PublishAndCheckNotify(ref _shared.ResponseProducer, ref _shared.ResponseEvent, oldIndex, newIndex);
     }
 
     /// <summary>
@@ -156,9 +152,7 @@ public sealed unsafe class BackRing<TRequest, TResponse>
             return false;
         }
 
-        Volatile.Write(ref _shared.RequestEvent, _requestConsumer + 1);
-        // Full fence: req_event is stored before req_prod is loaded again.
-        Interlocked.MemoryBarrier();
+        SharedRingHeader.ArmEvent(ref _shared.RequestEvent, _requestConsumer + 1);
         return RefreshRequests();
     }
 

@@ -142,13 +142,8 @@ public sealed unsafe class FrontRing<TRequest, TResponse>
             return false;
         }
 
-        // Release: the request slots are written before req_prod says they are there.
-        Volatile.Write(ref _shared.RequestProducer, newIndex);
         _requestPublished = newIndex;
-        // Full fence: the store to req_prod is visible before we load req_event; the backend's
-        // final check orders its store of req_event before its load of req_prod the same way.
-        Interlocked.MemoryBarrier();
-        return SharedRingHeader.EventInWindow(newIndex, oldIndex, Volatile.Read(ref _shared.RequestEvent));
+        return SharedRingHeader.PublishAndCheckNotify(ref _shared.RequestProducer, ref _shared.RequestEvent, oldIndex, newIndex);
     }
 
     /// <summary>Responses published by the backend and not yet consumed.</summary>
@@ -186,9 +181,7 @@ public sealed unsafe class FrontRing<TRequest, TResponse>
             return true;
         }
 
-        Volatile.Write(ref _shared.ResponseEvent, _responseConsumer + 1);
-        // Full fence: rsp_event is stored before rsp_prod is loaded again.
-        Interlocked.MemoryBarrier();
+        SharedRingHeader.ArmEvent(ref _shared.ResponseEvent, _responseConsumer + 1);
         return RefreshResponses();
     }
 
