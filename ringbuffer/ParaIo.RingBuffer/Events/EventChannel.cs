@@ -121,11 +121,17 @@ public sealed unsafe class EventChannel
         Interlocked.Exchange(ref *_sleeping, 1); // full fence: sleeping is stored before pending is loaded
         try
         {
-            while (!TryConsume())
+            while (true)
             {
+                // Cancellation first: Interrupt raised pending to wake us, and that event is not ours.
                 if (cancellation.IsCancellationRequested)
                 {
                     return false;
+                }
+
+                if (TryConsume())
+                {
+                    return true;
                 }
 
                 var left = deadline == long.MaxValue ? -1 : deadline - Environment.TickCount64;
@@ -137,8 +143,6 @@ public sealed unsafe class EventChannel
                 _sleeps++;
                 Futex.Wait(_pending, 0, (int)Math.Min(left, int.MaxValue));
             }
-
-            return true;
         }
         finally
         {
@@ -146,13 +150,25 @@ public sealed unsafe class EventChannel
         }
     }
 
-    /// <summary>Wakes this end's own sleeper without setting pending (shutdown, cancellation).</summary>
-    public void Interrupt() => Futex.Wake(_pending, int.MaxValue);
+    /// <summary>
+    /// Wakes this end's own receiver (shutdown, cancellation) by raising a spurious event, masked
+    /// or not. Setting pending, rather than only waking, closes the window in which the receiver
+    /// has checked its stop condition but not yet gone to sleep. Ring consumers re-check the ring
+    /// after every event, so a spurious one costs a look and nothing more.
+    /// </summary>
+    public void Interrupt()
+    {
+        Interlocked.Exchange(ref *_pending, 1);
+        Futex.Wake(_pending, int.MaxValue);
+    }
 
-    /// <summary>Masks the port: notifications set pending but wake nobody.</summary>
+    /// <summary>
+    /// Masks the port (Xen semantics): a notification still sets pending, which a receiver that
+    /// looks (spinning, or before it sleeps) will see, but it wakes no sleeping receiver.
+    /// </summary>
     public void Mask() => Volatile.Write(ref *_masked, 1);
 
-    /// <summary>Unmasks the port; returns true if an event became pending while masked.</summary>
+    /// <summary>Unmasks the port; returns true if an event is pending, which the caller should now handle.</summary>
     public bool Unmask()
     {
         Interlocked.Exchange(ref *_masked, 0); // full fence: unmask is stored before pending is loaded

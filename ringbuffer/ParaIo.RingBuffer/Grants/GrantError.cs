@@ -9,7 +9,7 @@ public enum GrantError
     /// <summary>The reference is outside the grant table (or is the reserved grant 0).</summary>
     OutOfRange,
 
-    /// <summary>The entry does not permit access (revoked, never granted, or an unsupported type).</summary>
+    /// <summary>The entry does not permit access: revoked, never granted, or of another type (transfer, transitive).</summary>
     NotPermitted,
 
     /// <summary>The entry grants the page to another domain.</summary>
@@ -21,7 +21,7 @@ public enum GrantError
     /// <summary>The entry names a page outside the pool's data pages.</summary>
     BadPage,
 
-    /// <summary>The entry carries flags ParaIo does not support (sub-page, transfer, cache attributes).</summary>
+    /// <summary>The entry carries flag bits ParaIo does not support (sub-page, cache attributes).</summary>
     UnsupportedFlags,
 
     /// <summary>The entry kept changing under the backend's compare-exchange; a guest doing this hurts only itself.</summary>

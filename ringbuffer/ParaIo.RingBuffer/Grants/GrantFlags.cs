@@ -16,10 +16,10 @@ public enum GrantFlags : ushort
     /// <summary>GTF_readonly: the page may be mapped for reading only.</summary>
     ReadOnly = 1 << 2,
 
-    /// <summary>GTF_reading: set by the backend while the page is mapped.</summary>
+    /// <summary>GTF_reading: set by the backend while it has the page mapped at all.</summary>
     Reading = 1 << 3,
 
-    /// <summary>GTF_writing: set by the backend while the page is mapped writable.</summary>
+    /// <summary>GTF_writing: set by the backend while it has the page mapped writable.</summary>
     Writing = 1 << 4,
 
     /// <summary>Both busy bits.</summary>

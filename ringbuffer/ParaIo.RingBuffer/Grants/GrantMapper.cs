@@ -21,8 +21,8 @@ public sealed unsafe class GrantMapper
     private readonly GrantPool _pool;
     private readonly ushort _localDomain;
     private readonly ushort _guestDomain;
-    private readonly int[] _readers;
-    private readonly int[] _writers;
+    private readonly int[] _mappings;       // live mappings of each grant, read or write
+    private readonly int[] _writeMappings;  // of those, the writable ones
     private readonly Lock[] _locks;
     private int _mappedCount;
 
@@ -36,8 +36,8 @@ public sealed unsafe class GrantMapper
         _pool = pool;
         _localDomain = localDomain;
         _guestDomain = guestDomain;
-        _readers = new int[pool.Geometry.GrantEntries];
-        _writers = new int[pool.Geometry.GrantEntries];
+        _mappings = new int[pool.Geometry.GrantEntries];
+        _writeMappings = new int[pool.Geometry.GrantEntries];
         _locks = new Lock[LockStripes];
         for (var i = 0; i < _locks.Length; i++)
         {
@@ -67,17 +67,18 @@ public sealed unsafe class GrantMapper
     {
         mapping = default;
         var gref = grant.Value;
-        if (gref == 0 || gref >= (uint)_readers.Length)
+        if (gref == 0 || gref >= (uint)_mappings.Length)
         {
             error = GrantError.OutOfRange;
             return false;
         }
 
         var entry = Entry(gref);
-        var busyBit = access == GrantAccess.Write ? GrantFlags.Writing : GrantFlags.Reading;
+        // As in Xen: every mapping sets GTF_reading, a writable one GTF_writing as well.
+        var busyBits = access == GrantAccess.Write ? GrantFlags.Busy : GrantFlags.Reading;
         lock (_locks[gref % LockStripes])
         {
-            error = MarkBusy(entry, access, busyBit);
+            error = MarkBusy(entry, access, busyBits);
             if (error != GrantError.None)
             {
                 return false;
@@ -88,18 +89,19 @@ public sealed unsafe class GrantMapper
             var page = Volatile.Read(ref entry.Page);
             if (page < (uint)_pool.Geometry.FirstDataPage || page >= (uint)_pool.Geometry.PageCount)
             {
-                if (Counts(access)[gref] == 0)
-                {
-                    ClearBusy(entry, busyBit);
-                }
-
+                ClearUnusedBusyBits(entry, gref);
                 error = GrantError.BadPage;
                 return false;
             }
 
-            Counts(access)[gref]++;
+            _mappings[gref]++;
+            if (access == GrantAccess.Write)
+            {
+                _writeMappings[gref]++;
+            }
+
             Interlocked.Increment(ref _mappedCount);
-            mapping = new GrantMapping(grant, page, access, _pool.PagePointer(page));
+            mapping = new GrantMapping(this, grant, page, access, _pool.PagePointer(page));
             return true;
         }
     }
@@ -108,24 +110,26 @@ public sealed unsafe class GrantMapper
     public void Unmap(in GrantMapping mapping)
     {
         var gref = mapping.Grant.Value;
-        if (!mapping.IsValid || gref >= (uint)_readers.Length)
+        if (mapping.Owner != this)
         {
             throw new ArgumentException("The mapping was not made by this mapper.", nameof(mapping));
         }
 
         lock (_locks[gref % LockStripes])
         {
-            var counts = Counts(mapping.Access);
-            if (counts[gref] == 0)
+            var writable = mapping.Access == GrantAccess.Write;
+            if (_mappings[gref] == 0 || (writable && _writeMappings[gref] == 0))
             {
                 throw new InvalidOperationException($"Grant {mapping.Grant} of domain {_guestDomain} is not mapped for {mapping.Access}; unmapped twice?");
             }
 
-            if (--counts[gref] == 0)
+            _mappings[gref]--;
+            if (writable)
             {
-                ClearBusy(Entry(gref), mapping.Access == GrantAccess.Write ? GrantFlags.Writing : GrantFlags.Reading);
+                _writeMappings[gref]--;
             }
 
+            ClearUnusedBusyBits(Entry(gref), gref);
             Interlocked.Decrement(ref _mappedCount);
         }
     }
@@ -175,23 +179,16 @@ public sealed unsafe class GrantMapper
     /// </summary>
     public void UnmapAll()
     {
-        for (var gref = 1u; gref < (uint)_readers.Length; gref++)
+        for (var gref = 1u; gref < (uint)_mappings.Length; gref++)
         {
             lock (_locks[gref % LockStripes])
             {
-                var entry = Entry(gref);
-                if (_readers[gref] != 0)
+                if (_mappings[gref] != 0)
                 {
-                    Interlocked.Add(ref _mappedCount, -_readers[gref]);
-                    _readers[gref] = 0;
-                    ClearBusy(entry, GrantFlags.Reading);
-                }
-
-                if (_writers[gref] != 0)
-                {
-                    Interlocked.Add(ref _mappedCount, -_writers[gref]);
-                    _writers[gref] = 0;
-                    ClearBusy(entry, GrantFlags.Writing);
+                    Interlocked.Add(ref _mappedCount, -_mappings[gref]);
+                    _mappings[gref] = 0;
+                    _writeMappings[gref] = 0;
+                    ClearUnusedBusyBits(Entry(gref), gref);
                 }
             }
         }
@@ -203,7 +200,7 @@ public sealed unsafe class GrantMapper
         var what = $"grant {grant} of domain {_guestDomain}";
         if (error is GrantError.OutOfRange)
         {
-            return $"{what} is out of range (the table holds grants 1..{_readers.Length - 1})";
+            return $"{what} is out of range (the table holds grants 1..{_mappings.Length - 1})";
         }
 
         var word = Volatile.Read(ref Entry(grant.Value).FlagsAndDomain);
@@ -224,7 +221,7 @@ public sealed unsafe class GrantMapper
     private void ThrowMapRefused(GrantRef grant, GrantAccess access, GrantError error) =>
         throw new GrantAccessException(error, grant, "Map refused: " + Describe(grant, access, error) + ".");
 
-    private GrantError MarkBusy(GrantEntry entry, GrantAccess access, GrantFlags busyBit)
+    private GrantError MarkBusy(GrantEntry entry, GrantAccess access, GrantFlags busyBits)
     {
         const GrantFlags known = GrantFlags.TypeMask | GrantFlags.ReadOnly | GrantFlags.Busy;
         var word = Volatile.Read(ref entry.FlagsAndDomain);
@@ -253,7 +250,7 @@ public sealed unsafe class GrantMapper
 
             // Checks and the busy bit land in one compare-exchange, so a revoke that races us either
             // happens first (and we see it) or fails on the guest's side.
-            var seen = Interlocked.CompareExchange(ref entry.FlagsAndDomain, word | (int)busyBit, word);
+            var seen = Interlocked.CompareExchange(ref entry.FlagsAndDomain, word | (int)busyBits, word);
             if (seen == word)
             {
                 return GrantError.None;
@@ -265,10 +262,16 @@ public sealed unsafe class GrantMapper
         return GrantError.Contended;
     }
 
-    private static void ClearBusy(GrantEntry entry, GrantFlags busyBit) =>
-        Interlocked.And(ref entry.FlagsAndDomain, ~(int)busyBit);
-
-    private int[] Counts(GrantAccess access) => access == GrantAccess.Write ? _writers : _readers;
+    /// <summary>Clears the busy bits no live mapping of <paramref name="gref"/> needs any more. Caller holds its lock.</summary>
+    private void ClearUnusedBusyBits(GrantEntry entry, uint gref)
+    {
+        var unused = (_mappings[gref] == 0 ? GrantFlags.Reading : GrantFlags.None) | (_writeMappings[gref] == 0 ? GrantFlags.Writing : GrantFlags.None);
+        if (unused != GrantFlags.None)
+        {
+            // An atomic and, not a compare-exchange loop: a guest rewriting the word cannot make us spin.
+            Interlocked.And(ref entry.FlagsAndDomain, ~(int)unused);
+        }
+    }
 
     private GrantEntry Entry(uint gref) => new(_pool.GrantEntryPointer(gref));
 }

@@ -10,8 +10,9 @@ public readonly unsafe struct GrantMapping
 {
     private readonly byte* _page;
 
-    internal GrantMapping(GrantRef grant, uint page, GrantAccess access, byte* address)
+    internal GrantMapping(GrantMapper owner, GrantRef grant, uint page, GrantAccess access, byte* address)
     {
+        Owner = owner;
         Grant = grant;
         Page = page;
         Access = access;
@@ -53,6 +54,8 @@ public readonly unsafe struct GrantMapping
     }
 
     internal byte* Address => _page;
+
+    internal GrantMapper? Owner { get; }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ThrowReadOnly() =>

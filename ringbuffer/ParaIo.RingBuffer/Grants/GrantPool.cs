@@ -188,12 +188,19 @@ public sealed unsafe class GrantPool : IDisposable
         return (byte*)mapping;
     }
 
-    /// <summary>The bytes of one data page.</summary>
+    /// <summary>The bytes of one of the guest's own data pages.</summary>
+    /// <exception cref="InvalidOperationException">Called in the backend: it reaches guest memory only through <see cref="GrantMapper"/>.</exception>
     public Span<byte> GetPage(int page) => GetPages(page, 1);
 
-    /// <summary>The bytes of <paramref name="count"/> consecutive data pages.</summary>
+    /// <summary>The bytes of <paramref name="count"/> consecutive data pages of the guest's own pool.</summary>
+    /// <exception cref="InvalidOperationException">Called in the backend: it reaches guest memory only through <see cref="GrantMapper"/>.</exception>
     public Span<byte> GetPages(int firstPage, int count)
     {
+        if (!IsOwner)
+        {
+            throw new InvalidOperationException("The backend reaches a guest's pages only through grants it maps with a GrantMapper.");
+        }
+
         CheckDataPages(firstPage, count);
         return new Span<byte>(PagePointer((uint)firstPage), count * PoolLayout.PageSize);
     }

@@ -10,6 +10,7 @@ public sealed unsafe class GrantTable
     private readonly ushort _domain;
     private readonly Lock _lock = new();
     private readonly Stack<uint> _free;
+    private readonly bool[] _granted;
 
     /// <summary>Takes charge of the grant table of a pool this guest created.</summary>
     /// <param name="pool">The guest's own pool.</param>
@@ -26,6 +27,7 @@ public sealed unsafe class GrantTable
         _domain = domain;
         var entries = pool.Geometry.GrantEntries;
         _free = new Stack<uint>(entries);
+        _granted = new bool[entries];
         // Hand out low references first; grant 0 stays reserved.
         for (var gref = (uint)entries - 1; gref >= 1; gref--)
         {
@@ -57,6 +59,8 @@ public sealed unsafe class GrantTable
             {
                 throw new GrantAccessException(GrantError.TableFull, GrantRef.Invalid, $"Domain {_domain}'s grant table has no free entries (all {_pool.Geometry.GrantEntries - 1} in use).");
             }
+
+            _granted[gref] = true;
         }
 
         var entry = Entry(gref);
@@ -71,9 +75,18 @@ public sealed unsafe class GrantTable
     /// Ends access to a grant and frees its reference, unless the backend still has the page mapped.
     /// </summary>
     /// <returns>False, with the grant left in place, while the page is mapped.</returns>
+    /// <exception cref="InvalidOperationException">The grant is not in use (ended twice?).</exception>
     public bool TryEndAccess(GrantRef grant)
     {
         CheckOwned(grant);
+        lock (_lock)
+        {
+            if (!_granted[grant.Value])
+            {
+                throw new InvalidOperationException($"Grant {grant} of domain {_domain} is not in use; was its access ended twice?");
+            }
+        }
+
         var entry = Entry(grant.Value);
         var word = Volatile.Read(ref entry.FlagsAndDomain);
         while (true)
@@ -96,6 +109,7 @@ public sealed unsafe class GrantTable
 
         lock (_lock)
         {
+            _granted[grant.Value] = false;
             _free.Push(grant.Value);
         }
 

@@ -1,8 +1,9 @@
 namespace ParaIo.RingBuffer.Grants;
 
 /// <summary>
-/// Guest-side allocator of a pool's data pages: first fit over a bitmap, with runs of consecutive
-/// pages for multi-page rings and large buffers. Thread-safe.
+/// Guest-side allocator of a pool's data pages: next fit over a bitmap (the search resumes where
+/// the last allocation ended), with runs of consecutive pages for multi-page rings and large
+/// buffers. Thread-safe.
 /// </summary>
 public sealed class PageAllocator
 {

@@ -9,7 +9,10 @@ namespace ParaIo.RingBuffer.Handoff;
 /// <summary>
 /// Hands a guest's pool and its ring offers to the backend over a Unix socket in one message: the
 /// memfd as SCM_RIGHTS, the rest as a small little-endian record. The backend parses the record
-/// into private memory and bounds every field before it maps anything.
+/// into private memory and checks its shape (counts, page orders, lengths, reserved bytes) before
+/// it attaches the pool; grant references and ports are checked against the pool when a queue is
+/// connected (<see cref="BackQueue{TRequest, TResponse}.Connect"/>). The domain id in the record
+/// is the guest's claim; the store (a later layer) binds a connection to a real guest identity.
 /// </summary>
 /// <remarks>
 /// <code>
@@ -42,6 +45,11 @@ public static class PoolHandoff
         var offset = 8;
         foreach (var ring in rings)
         {
+            if (ring.RingRefs.Length is not (1 or 2 or 4 or 8 or 16))
+            {
+                throw new ArgumentException($"A ring spans 1, 2, 4, 8 or 16 pages, not {ring.RingRefs.Length}.", nameof(rings));
+            }
+
             span[offset] = (byte)ring.PageOrder;
             BinaryPrimitives.WriteUInt32LittleEndian(span[(offset + 4)..], ring.RequestPort);
             BinaryPrimitives.WriteUInt32LittleEndian(span[(offset + 8)..], ring.ResponsePort);
@@ -64,6 +72,7 @@ public static class PoolHandoff
     /// Receives a handoff and attaches the pool (backend side).
     /// </summary>
     /// <exception cref="InvalidDataException">The message or the pool is malformed; nothing stays open.</exception>
+    /// <exception cref="IOException">The message carried more than one descriptor; all were closed.</exception>
     public static (GrantPool Pool, ushort Domain, RingOffer[] Rings) Receive(Socket socket)
     {
         var lengthBytes = new byte[4];
@@ -129,6 +138,11 @@ public static class PoolHandoff
             if (order > Rings.RingLayout.MaxPageOrder)
             {
                 throw new InvalidDataException($"Ring {i} has page order {order}; 0..{Rings.RingLayout.MaxPageOrder} are allowed.");
+            }
+
+            if (message[offset + 1] != 0 || BinaryPrimitives.ReadUInt16LittleEndian(message[(offset + 2)..]) != 0)
+            {
+                throw new InvalidDataException($"Ring {i}'s reserved bytes are not zero.");
             }
 
             var requestPort = BinaryPrimitives.ReadUInt32LittleEndian(message[(offset + 4)..]);

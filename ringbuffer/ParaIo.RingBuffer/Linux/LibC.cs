@@ -24,9 +24,6 @@ internal static unsafe partial class LibC
     public const int PROT_WRITE = 0x2;
     public const int MAP_SHARED = 0x01;
 
-    public const int EFD_CLOEXEC = 0x80000;
-    public const int EFD_NONBLOCK = 0x800;
-
     public const int SOL_SOCKET = 1;
     public const int SCM_RIGHTS = 1;
     public const int MSG_CTRUNC = 0x08;
@@ -102,15 +99,6 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, EntryPoint = "munmap", SetLastError = true)]
     public static partial int Munmap(void* address, nuint length);
 
-    [LibraryImport(Lib, EntryPoint = "eventfd", SetLastError = true)]
-    public static partial int EventFd(uint initialValue, int flags);
-
-    [LibraryImport(Lib, EntryPoint = "read", SetLastError = true)]
-    public static partial nint Read(int fd, void* buffer, nuint count);
-
-    [LibraryImport(Lib, EntryPoint = "write", SetLastError = true)]
-    public static partial nint Write(int fd, void* buffer, nuint count);
-
     [LibraryImport(Lib, EntryPoint = "poll", SetLastError = true)]
     public static partial int Poll(PollFd* fds, nuint count, int timeoutMs);
 
@@ -122,9 +110,6 @@ internal static unsafe partial class LibC
 
     [LibraryImport(Lib, EntryPoint = "dup", SetLastError = true)]
     public static partial int Dup(int fd);
-
-    [LibraryImport(Lib, EntryPoint = "close", SetLastError = true)]
-    public static partial int Close(int fd);
 
     public static System.ComponentModel.Win32Exception ErrnoException(string what)
     {

@@ -160,7 +160,14 @@ public sealed unsafe class BackRing<TRequest, TResponse>
     /// Records a violation found by a layer above (a request that makes no sense) so the ring stops
     /// the same way it does for index violations.
     /// </summary>
-    public void Fail(RingFaultKind kind, string reason) => Fault ??= new RingFault(kind, reason);
+    public void Fail(RingFaultKind kind, string reason) => Stop(new RingFault(kind, reason));
+
+    /// <summary>Records the first fault and stops the ring: requests already seen are not handed out.</summary>
+    private void Stop(RingFault fault)
+    {
+        Fault ??= fault;
+        _requestProducerSeen = _requestConsumer;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private uint Available()
@@ -184,14 +191,14 @@ public sealed unsafe class BackRing<TRequest, TResponse>
         var ahead = producer - _responseProducer;
         if ((int)ahead < 0 || ahead < _requestConsumer - _responseProducer)
         {
-            Fault = new RingFault(RingFaultKind.ProducerRewound, $"req_prod {producer} moved back behind req_cons {_requestConsumer}.");
+            Stop(new RingFault(RingFaultKind.ProducerRewound, $"req_prod {producer} moved back behind req_cons {_requestConsumer}."));
             return false;
         }
 
         if (ahead > Size)
         {
             // RING_REQUEST_PROD_OVERFLOW: more requests published than the ring has slots.
-            Fault = new RingFault(RingFaultKind.ProducerOverrun, $"req_prod {producer} is {ahead} entries ahead of rsp_prod_pvt {_responseProducer}, more than a ring of {Size}.");
+            Stop(new RingFault(RingFaultKind.ProducerOverrun, $"req_prod {producer} is {ahead} entries ahead of rsp_prod_pvt {_responseProducer}, more than a ring of {Size}."));
             return false;
         }
 

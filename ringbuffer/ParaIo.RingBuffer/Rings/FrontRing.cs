@@ -196,6 +196,12 @@ public sealed unsafe class FrontRing<TRequest, TResponse>
 
         // Acquire: the response slots are read only after rsp_prod says they are there.
         var producer = Volatile.Read(ref _shared.ResponseProducer);
+        if ((int)(producer - _responseProducerSeen) < 0)
+        {
+            Fault = new RingFault(RingFaultKind.ProducerRewound, $"rsp_prod {producer} moved back behind {_responseProducerSeen}, a value already seen.");
+            return false;
+        }
+
         if (producer - _responseConsumer > _requestProducer - _responseConsumer)
         {
             Fault = new RingFault(RingFaultKind.ProducerOverrun, $"rsp_prod {producer} claims more responses than the {_requestProducer - _responseConsumer} requests outstanding (rsp_cons {_responseConsumer}).");
