@@ -91,6 +91,12 @@ public sealed unsafe class GrantTable
         var word = Volatile.Read(ref entry.FlagsAndDomain);
         while (true)
         {
+            if ((GrantEntry.FlagsOf(word) & GrantFlags.TypeMask) != GrantFlags.PermitAccess)
+            {
+                // Another thread ended it between our check of _granted and here: one end only.
+                throw new InvalidOperationException($"Grant {grant} of domain {_domain} is not in use; was its access ended twice?");
+            }
+
             if ((GrantEntry.FlagsOf(word) & GrantFlags.Busy) != 0)
             {
                 return false;

@@ -17,6 +17,11 @@ public sealed class PageAllocator
     public PageAllocator(GrantPool pool)
     {
         ArgumentNullException.ThrowIfNull(pool);
+        if (!pool.IsOwner)
+        {
+            throw new InvalidOperationException("Only the guest that created a pool allocates its pages.");
+        }
+
         _firstPage = pool.Geometry.FirstDataPage;
         _used = new bool[pool.Geometry.DataPages];
         _freeCount = _used.Length;

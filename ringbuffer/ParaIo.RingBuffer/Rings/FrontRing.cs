@@ -25,6 +25,11 @@ public sealed unsafe class FrontRing<TRequest, TResponse>
 
     private FrontRing(GrantPool pool, int firstPage, int pageOrder, uint requestProducer, uint responseConsumer)
     {
+        if (!pool.IsOwner)
+        {
+            throw new InvalidOperationException("A frontend ring lives in the guest's own pool; the backend attaches with BackRing.");
+        }
+
         var size = RingLayout.SlotCount(pageOrder, RingLayout.SlotSize<TRequest, TResponse>());
         pool.CheckDataPages(firstPage, 1 << pageOrder);
         _shared = new SharedRingHeader(pool.PagePointer((uint)firstPage));
