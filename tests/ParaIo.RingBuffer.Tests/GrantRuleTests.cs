@@ -232,6 +232,39 @@ public sealed unsafe class GrantRuleTests
     }
 
     [TestMethod]
+    public void RingMappingsOutstandingAtUnmapAllAreSafeToDispose()
+    {
+        var first = _guest.Pages.Allocate(2);
+        var refs = new[]
+        {
+            _guest.Grants.GrantAccess(BackendDomain, first, readOnly: false),
+            _guest.Grants.GrantAccess(BackendDomain, first + 1, readOnly: false),
+        };
+        var ring = _mapper.MapRing(refs);
+
+        // Teardown of a guest that is gone: the mapper drops everything, then the devices that
+        // held ring mappings dispose them as usual.
+        _mapper.UnmapAll();
+        var thrown = Record(ring.Dispose);
+
+        Assert.AreEqual(0, _mapper.MappedCount);
+        AssertNothingMapped(refs);
+        Assert.IsNull(thrown, "Dispose of a ring mapping after UnmapAll threw: " + thrown?.Message);
+    }
+
+    [TestMethod]
+    public void DescribeOfAReferenceOutsideTheTableDoesNotReadPastIt()
+    {
+        // Describe is public; given a reference outside the table with any error, it must not read
+        // an "entry" beyond the table (here the event channel page; further out, unmapped memory).
+        var outside = new GrantRef((uint)_backendPool.Geometry.GrantEntries);
+
+        var text = _mapper.Describe(outside, GrantAccess.Read, GrantError.NotPermitted);
+
+        Assert.Contains("out of range", text);
+    }
+
+    [TestMethod]
     public void WritableSpanOfAReadMappingThrows()
     {
         var grant = Grant();

@@ -282,6 +282,30 @@ public sealed class HandoffTests
         Assert.AreEqual(0, mapper.MappedCount, "the refused ring stays mapped: its busy bit stays set and the guest cannot end access until the backend tears the whole guest down");
     }
 
+    [TestMethod]
+    public void FrontQueueDisposeCanBeRetriedOnceTheBackendUnmaps()
+    {
+        using var guest = GuestMemory.Create(64, 4243);
+        var freeGrants = guest.Grants.FreeCount;
+        var freePages = guest.Pages.FreePages;
+        var queue = guest.CreateQueue<Req, Rsp>(backendDomain: 0, pageOrder: 1);
+        using var backendPool = GrantPool.Attach(new SafeFileHandle(LibC.Dup((int)guest.Pool.FileDescriptor.DangerousGetHandle()), ownsHandle: true));
+        var mapper = new GrantMapper(backendPool, 0, 4243);
+
+        // The backend still maps the second ring page when the frontend shuts the queue down.
+        var second = mapper.Map(queue.Offer.RingRefs[1], GrantAccess.Write);
+        var refused = Assert.ThrowsExactly<GrantAccessException>(queue.Dispose);
+        Assert.AreEqual(GrantError.StillMapped, refused.Error);
+
+        mapper.Unmap(second);
+        var retry = Record(queue.Dispose);
+
+        Assert.AreEqual(freeGrants, guest.Grants.FreeCount, "the retried dispose did not return exactly the queue's grants");
+        Assert.AreEqual(freePages, guest.Pages.FreePages, "the retried dispose did not free the ring pages");
+        Assert.IsNull(retry, "the retried dispose threw: " + retry?.Message);
+        Assert.AreEqual(0u, guest.Events.Allocate().Port, "the queue's ports were not freed");
+    }
+
     private void RoundTripWithDoorbells(FrontQueue<Req, Rsp> front, BackQueue<Req, Rsp> back, ulong id)
     {
         // The backend sleeps on its request port until the frontend's push rings it.
@@ -372,6 +396,19 @@ public sealed class HandoffTests
             var (pool, _, _) = Receive();
             pool.Dispose();
         });
+    }
+
+    private static Exception? Record(Action action)
+    {
+        try
+        {
+            action();
+            return null;
+        }
+        catch (Exception e)
+        {
+            return e;
+        }
     }
 
     private static byte[] Message(params byte[][] rings)
