@@ -148,10 +148,16 @@ public sealed unsafe class GrantPoolAttachTests
         Assert.IsTrue(guest.IsOwner);
         Assert.IsFalse(backend.IsOwner);
 
+        // The same bytes, seen by the backend only through a grant it maps.
         guest.GetPage(guest.Geometry.FirstDataPage)[17] = 0x5A;
-        Assert.AreEqual((byte)0x5A, backend.GetPage(backend.Geometry.FirstDataPage)[17]);
-        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => backend.GetPage(backend.Geometry.FirstDataPage - 1));
-        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => backend.GetPage(backend.Geometry.PageCount));
+        var grant = new GrantTable(guest, domain: 1).GrantAccess(0, guest.Geometry.FirstDataPage, readOnly: true);
+        var mapper = new GrantMapper(backend, localDomain: 0, guestDomain: 1);
+        var mapping = mapper.Map(grant, GrantAccess.Read);
+        Assert.AreEqual((byte)0x5A, mapping.ReadOnlySpan[17]);
+        mapper.Unmap(mapping);
+        Assert.ThrowsExactly<InvalidOperationException>(() => backend.GetPage(backend.Geometry.FirstDataPage));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => guest.GetPage(guest.Geometry.FirstDataPage - 1));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => guest.GetPage(guest.Geometry.PageCount));
     }
 
     private void AssertRefused(SafeFileHandle fd, string reason)
@@ -180,15 +186,12 @@ public sealed unsafe class GrantPoolAttachTests
         var raw = LibC.MemfdCreate(_name, LibC.MFD_CLOEXEC | LibC.MFD_ALLOW_SEALING);
         Assert.IsGreaterThanOrEqualTo(0, raw, "memfd_create");
         var fd = new SafeFileHandle(raw, ownsHandle: true);
+        Assert.AreEqual(0, LibC.FTruncate(raw, size), "ftruncate");
         if (!header.IsEmpty)
         {
-            fixed (byte* bytes = header)
-            {
-                Assert.AreEqual((nint)header.Length, LibC.Write(raw, bytes, (nuint)header.Length));
-            }
+            RandomAccess.Write(fd, header, fileOffset: 0);
         }
 
-        Assert.AreEqual(0, LibC.FTruncate(raw, size), "ftruncate");
         if (seals != 0)
         {
             Assert.AreEqual(0, LibC.Fcntl(raw, LibC.F_ADD_SEALS, seals), "F_ADD_SEALS");

@@ -288,11 +288,17 @@ public sealed unsafe class RingProtocolTests
         Assert.AreEqual(RingFaultKind.ProducerRewound, rig.Back.Fault?.Kind);
         Assert.Contains("req_prod 1002 moved back behind req_cons 1004", rig.Back.Fault!.Reason);
 
-        // Moved back past what was already answered, the index is as far off as a huge jump ahead.
+        // Moved back past what was already answered (a negative distance) is a rewind too.
         using var other = new Rig(startIndex: 1000);
         Volatile.Write(ref other.SharedRequestProducer, 999u);
         Assert.IsFalse(other.Back.TryConsumeRequest(out _));
-        Assert.AreEqual(RingFaultKind.ProducerOverrun, other.Back.Fault?.Kind);
+        Assert.AreEqual(RingFaultKind.ProducerRewound, other.Back.Fault?.Kind);
+
+        // A jump of more than a ring ahead is an overrun.
+        using var third = new Rig(startIndex: 1000);
+        Volatile.Write(ref third.SharedRequestProducer, 1000u + third.Back.Size + 1);
+        Assert.IsFalse(third.Back.TryConsumeRequest(out _));
+        Assert.AreEqual(RingFaultKind.ProducerOverrun, third.Back.Fault?.Kind);
     }
 
     [TestMethod]
@@ -419,7 +425,7 @@ public sealed unsafe class RingProtocolTests
         other.TakeResponses(2);
         Volatile.Write(ref other.SharedResponseProducer, 51u);
         Assert.IsFalse(other.Front.TryTakeResponse(out _));
-        Assert.AreEqual(RingFaultKind.ProducerOverrun, other.Front.Fault?.Kind);
+        Assert.AreEqual(RingFaultKind.ProducerRewound, other.Front.Fault?.Kind);
     }
 
     [TestMethod]

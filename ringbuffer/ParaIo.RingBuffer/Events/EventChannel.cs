@@ -20,6 +20,7 @@ public sealed unsafe class EventChannel
     private readonly uint* _pending;
     private readonly uint* _masked;
     private readonly uint* _sleeping;
+    private readonly uint* _wakeSequence;
     private long _notifications;
     private long _wakeups;
     private long _sleeps;
@@ -30,6 +31,7 @@ public sealed unsafe class EventChannel
         _pending = (uint*)(basePointer + EventChannelLayout.PendingOffset);
         _masked = (uint*)(basePointer + EventChannelLayout.MaskedOffset);
         _sleeping = (uint*)(basePointer + EventChannelLayout.SleepingOffset);
+        _wakeSequence = (uint*)(basePointer + EventChannelLayout.WakeSequenceOffset);
         Port = port;
         Pool = pool;
     }
@@ -79,7 +81,7 @@ public sealed unsafe class EventChannel
             && Volatile.Read(ref *_masked) == 0)
         {
             _wakeups++;
-            Futex.Wake(_pending, int.MaxValue);
+            WakeSleeper();
         }
     }
 
@@ -123,15 +125,17 @@ public sealed unsafe class EventChannel
         {
             while (true)
             {
-                // Cancellation first: Interrupt raised pending to wake us, and that event is not ours.
-                if (cancellation.IsCancellationRequested)
-                {
-                    return false;
-                }
-
+                // Read the sequence before the checks: any wake after this point changes it, and
+                // the futex wait below then returns at once instead of missing the wake.
+                var sequence = Volatile.Read(ref *_wakeSequence);
                 if (TryConsume())
                 {
                     return true;
+                }
+
+                if (cancellation.IsCancellationRequested)
+                {
+                    return false;
                 }
 
                 var left = deadline == long.MaxValue ? -1 : deadline - Environment.TickCount64;
@@ -141,7 +145,7 @@ public sealed unsafe class EventChannel
                 }
 
                 _sleeps++;
-                Futex.Wait(_pending, 0, (int)Math.Min(left, int.MaxValue));
+                Futex.Wait(_wakeSequence, sequence, (int)Math.Min(left, int.MaxValue));
             }
         }
         finally
@@ -151,15 +155,18 @@ public sealed unsafe class EventChannel
     }
 
     /// <summary>
-    /// Wakes this end's own receiver (shutdown, cancellation) by raising a spurious event, masked
-    /// or not. Setting pending, rather than only waking, closes the window in which the receiver
-    /// has checked its stop condition but not yet gone to sleep. Ring consumers re-check the ring
-    /// after every event, so a spurious one costs a look and nothing more.
+    /// Wakes this end's own receiver (shutdown, cancellation) without making an event pending;
+    /// masked or not. The receiver re-checks its stop condition and, if nothing is pending and it
+    /// is not told to stop, sleeps again.
     /// </summary>
-    public void Interrupt()
+    public void Interrupt() => WakeSleeper();
+
+    private void WakeSleeper()
     {
-        Interlocked.Exchange(ref *_pending, 1);
-        Futex.Wake(_pending, int.MaxValue);
+        // Full fence (increment): the new sequence is visible before the wake system call looks
+        // at it, so a receiver that read the old one either sees the change or is woken.
+        Interlocked.Increment(ref *_wakeSequence);
+        Futex.Wake(_wakeSequence, int.MaxValue);
     }
 
     /// <summary>

@@ -25,6 +25,7 @@ public sealed unsafe class GrantMapper
     private readonly int[] _writeMappings;  // of those, the writable ones
     private readonly Lock[] _locks;
     private int _mappedCount;
+    private int _generation; // bumped by UnmapAll: mappings from before it are void
 
     /// <summary>Creates the mapper for a pool a guest handed over.</summary>
     /// <param name="pool">The guest's pool, attached in this process.</param>
@@ -101,7 +102,7 @@ public sealed unsafe class GrantMapper
             }
 
             Interlocked.Increment(ref _mappedCount);
-            mapping = new GrantMapping(this, grant, page, access, _pool.PagePointer(page));
+            mapping = new GrantMapping(this, Volatile.Read(ref _generation), grant, page, access, _pool.PagePointer(page));
             return true;
         }
     }
@@ -117,6 +118,11 @@ public sealed unsafe class GrantMapper
 
         lock (_locks[gref % LockStripes])
         {
+            if (mapping.Generation != Volatile.Read(ref _generation))
+            {
+                return; // UnmapAll already dropped it
+            }
+
             var writable = mapping.Access == GrantAccess.Write;
             if (_mappings[gref] == 0 || (writable && _writeMappings[gref] == 0))
             {
@@ -179,6 +185,9 @@ public sealed unsafe class GrantMapper
     /// </summary>
     public void UnmapAll()
     {
+        // Mappings handed out before this point are void: unmapping one later is a no-op rather
+        // than an error, and cannot take a count from a newer mapping of the same grant.
+        Interlocked.Increment(ref _generation);
         for (var gref = 1u; gref < (uint)_mappings.Length; gref++)
         {
             lock (_locks[gref % LockStripes])
@@ -198,7 +207,7 @@ public sealed unsafe class GrantMapper
     public string Describe(GrantRef grant, GrantAccess access, GrantError error)
     {
         var what = $"grant {grant} of domain {_guestDomain}";
-        if (error is GrantError.OutOfRange)
+        if (error is GrantError.OutOfRange || grant.Value == 0 || grant.Value >= (uint)_mappings.Length)
         {
             return $"{what} is out of range (the table holds grants 1..{_mappings.Length - 1})";
         }

@@ -10,9 +10,10 @@ public readonly unsafe struct GrantMapping
 {
     private readonly byte* _page;
 
-    internal GrantMapping(GrantMapper owner, GrantRef grant, uint page, GrantAccess access, byte* address)
+    internal GrantMapping(GrantMapper owner, int generation, GrantRef grant, uint page, GrantAccess access, byte* address)
     {
         Owner = owner;
+        Generation = generation;
         Grant = grant;
         Page = page;
         Access = access;
@@ -56,6 +57,8 @@ public readonly unsafe struct GrantMapping
     internal byte* Address => _page;
 
     internal GrantMapper? Owner { get; }
+
+    internal int Generation { get; }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ThrowReadOnly() =>

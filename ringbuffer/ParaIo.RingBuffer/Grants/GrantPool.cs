@@ -46,6 +46,8 @@ public sealed unsafe class GrantPool : IDisposable
     /// </summary>
     public static GrantPool Create(int pageCount, int grantEntries = 4096, int eventPorts = 64, string name = "paraio-pool")
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(grantEntries, 2); // grant 0 is reserved
+        ArgumentOutOfRangeException.ThrowIfLessThan(eventPorts, 1);
         var grantPages = Math.Max(1, (grantEntries + GrantEntryLayout.EntriesPerPage - 1) / GrantEntryLayout.EntriesPerPage);
         var eventPages = Math.Max(1, (eventPorts + EventChannelLayoutConstants.PortsPerPage - 1) / EventChannelLayoutConstants.PortsPerPage);
         var geometry = new PoolGeometry(pageCount, grantPages, eventPages);

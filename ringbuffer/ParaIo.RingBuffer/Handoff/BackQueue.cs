@@ -43,7 +43,15 @@ public sealed class BackQueue<TRequest, TResponse> : IDisposable
         var requests = EventChannel.Bind(mapper.Pool, offer.RequestPort);
         var responses = EventChannel.Bind(mapper.Pool, offer.ResponsePort);
         var mapping = mapper.MapRing(offer.RingRefs);
-        return new BackQueue<TRequest, TResponse>(BackRing<TRequest, TResponse>.Attach(mapping, startIndex), requests, responses);
+        try
+        {
+            return new BackQueue<TRequest, TResponse>(BackRing<TRequest, TResponse>.Attach(mapping, startIndex), requests, responses);
+        }
+        catch
+        {
+            mapping.Dispose(); // a ring too small for one entry: leave nothing mapped
+            throw;
+        }
     }
 
     /// <summary>Publishes written responses and notifies the frontend if its event index asks for it.</summary>

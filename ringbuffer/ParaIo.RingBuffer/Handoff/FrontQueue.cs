@@ -13,6 +13,7 @@ public sealed class FrontQueue<TRequest, TResponse> : IDisposable
     where TResponse : unmanaged
 {
     private readonly GuestMemory _memory;
+    private readonly bool[] _ended;
     private bool _disposed;
 
     internal FrontQueue(GuestMemory memory, FrontRing<TRequest, TResponse> ring, GrantRef[] refs, EventChannel requests, EventChannel responses)
@@ -22,6 +23,7 @@ public sealed class FrontQueue<TRequest, TResponse> : IDisposable
         Requests = requests;
         Responses = responses;
         Offer = new RingOffer(refs, requests.Port, responses.Port);
+        _ended = new bool[refs.Length];
     }
 
     /// <summary>The ring.</summary>
@@ -62,7 +64,10 @@ public sealed class FrontQueue<TRequest, TResponse> : IDisposable
         return true;
     }
 
-    /// <summary>Ends access to the ring pages and frees them and the ports; fails while the backend maps them.</summary>
+    /// <summary>
+    /// Ends access to the ring pages and frees them and the ports. Throws while the backend still
+    /// maps a page; call again once it has unmapped (pages already ended are not ended twice).
+    /// </summary>
     public void Dispose()
     {
         if (_disposed)
@@ -70,9 +75,13 @@ public sealed class FrontQueue<TRequest, TResponse> : IDisposable
             return;
         }
 
-        foreach (var gref in Offer.RingRefs)
+        for (var i = 0; i < _ended.Length; i++)
         {
-            _memory.Grants.EndAccess(gref);
+            if (!_ended[i])
+            {
+                _memory.Grants.EndAccess(Offer.RingRefs[i]);
+                _ended[i] = true;
+            }
         }
 
         _memory.Pages.Free(Ring.FirstPage, 1 << Ring.PageOrder);

@@ -203,18 +203,25 @@ public sealed unsafe class FrontRing<TRequest, TResponse>
         var producer = Volatile.Read(ref _shared.ResponseProducer);
         if ((int)(producer - _responseProducerSeen) < 0)
         {
-            Fault = new RingFault(RingFaultKind.ProducerRewound, $"rsp_prod {producer} moved back behind {_responseProducerSeen}, a value already seen.");
+            Stop(new RingFault(RingFaultKind.ProducerRewound, $"rsp_prod {producer} moved back behind {_responseProducerSeen}, a value already seen."));
             return false;
         }
 
         if (producer - _responseConsumer > _requestProducer - _responseConsumer)
         {
-            Fault = new RingFault(RingFaultKind.ProducerOverrun, $"rsp_prod {producer} claims more responses than the {_requestProducer - _responseConsumer} requests outstanding (rsp_cons {_responseConsumer}).");
+            Stop(new RingFault(RingFaultKind.ProducerOverrun, $"rsp_prod {producer} claims more responses than the {_requestProducer - _responseConsumer} requests outstanding (rsp_cons {_responseConsumer})."));
             return false;
         }
 
         _responseProducerSeen = producer;
         return producer != _responseConsumer;
+    }
+
+    /// <summary>Records the first fault and stops the ring: responses already seen are not handed out.</summary>
+    private void Stop(RingFault fault)
+    {
+        Fault ??= fault;
+        _responseProducerSeen = _responseConsumer;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

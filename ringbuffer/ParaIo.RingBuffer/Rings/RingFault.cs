@@ -8,6 +8,9 @@ public enum RingFaultKind
 
     /// <summary>The producer index moved backwards past entries already consumed.</summary>
     ProducerRewound,
+
+    /// <summary>A request that a layer above found malicious (Xen's netback disconnects for such).</summary>
+    BadRequest,
 }
 
 /// <summary>

@@ -92,7 +92,7 @@ public sealed class HostileFrontendTests
                     var length = mode == DoubleFetch.Never ? request.Length : SharedSlotLength(queue, ring.RequestConsumer - 1);
                     if (length <= EchoProtocol.MaxPayload)
                     {
-                        Thread.SpinWait(200); // the work between validating a field and using it
+                        Thread.SpinWait(2000); // the work between validating a field and using it
                         var used = mode == DoubleFetch.Never ? request.Length : SharedSlotLength(queue, ring.RequestConsumer - 1);
                         if (used > EchoProtocol.MaxPayload)
                         {
