@@ -128,6 +128,9 @@ public sealed class StoreTree
         }
     }
 
+    /// <summary>The node's generation (<see cref="TreeState.Absent"/> when missing): for tests and diagnostics.</summary>
+    internal long GenerationOf(string path) => Volatile.Read(ref _state).GenerationOf(path);
+
     internal StoreError TryRead(ushort domain, string path, TreeTransaction? transaction, out byte[] value) =>
         Reader(transaction).Read(domain, path, out value);
 
