@@ -52,7 +52,8 @@ public sealed class ConnectionLifecycleTests
         await client.Completion.WaitAsync(StoreFixture.Timeout);
         Assert.IsFalse(client.IsConnected);
         await Assert.ThrowsExactlyAsync<StoreConnectionLostException>(() => client.ReadAsync("/x", StoreFixture.Deadline()));
-        await Assert.ThrowsExactlyAsync<StoreConnectionLostException>(async () => await client.WatchEvents.ReadAsync(StoreFixture.Deadline()));
+        var ended = await Assert.ThrowsExactlyAsync<System.Threading.Channels.ChannelClosedException>(async () => await client.WatchEvents.ReadAsync(StoreFixture.Deadline()));
+        Assert.IsInstanceOfType<StoreConnectionLostException>(ended.InnerException);
         Assert.IsFalse(File.Exists(store.SocketPath), "the socket file is removed");
         await store.DisposeAsync();
     }

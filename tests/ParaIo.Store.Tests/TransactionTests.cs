@@ -242,6 +242,9 @@ public sealed class TransactionTests
         await using var store = new StoreFixture();
         var client = await store.ConnectDom0Async();
         var watcher = await store.ConnectDom0Async();
+        // Both nodes exist, so neither write changes /w's children and the commit cannot conflict.
+        await client.WriteAsync("/w/in-transaction", "0", StoreFixture.Deadline());
+        await client.WriteAsync("/w/outside", "0", StoreFixture.Deadline());
         await watcher.WatchAsync("/w", "w", StoreFixture.Deadline());
         await StoreFixture.NextEventAsync(watcher);
 

@@ -52,7 +52,12 @@ public sealed class StoreClient : IStoreOperations, IAsyncDisposable
     /// <summary>The domain the server bound this connection to.</summary>
     public ushort Domain { get; }
 
-    /// <summary>Every watch event of this connection, in the order the server sent them.</summary>
+    /// <summary>
+    /// Every watch event of this connection, in the order the server sent them. When the connection
+    /// is lost the channel completes with a <see cref="StoreConnectionLostException"/> (a read then
+    /// throws <see cref="ChannelClosedException"/> with it as the inner exception); after
+    /// <see cref="DisposeAsync"/> it completes without one.
+    /// </summary>
     public ChannelReader<WatchEvent> WatchEvents => _events.Reader;
 
     /// <summary>Finishes (never faults) when the connection has ended, for whatever reason.</summary>
@@ -94,6 +99,10 @@ public sealed class StoreClient : IStoreOperations, IAsyncDisposable
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 throw new TimeoutException($"The store at {socketPath} did not answer HELLO within {options.ConnectTimeout}.");
+            }
+            catch (SocketException exception) when (exception.SocketErrorCode is SocketError.ConnectionReset or SocketError.Shutdown or SocketError.ConnectionAborted)
+            {
+                throw new StoreConnectionLostException("The store closed the connection during HELLO.", exception);
             }
         }
         catch
@@ -337,7 +346,19 @@ public sealed class StoreClient : IStoreOperations, IAsyncDisposable
 
     private async Task RunAsync()
     {
-        var stream = new NetworkStream(_socket, ownsSocket: false);
+        NetworkStream stream;
+        try
+        {
+            stream = new NetworkStream(_socket, ownsSocket: false);
+        }
+        catch (Exception exception) when (exception is IOException or ObjectDisposedException)
+        {
+            // Closed (by either side) before the connection got going.
+            Fail(_closing.IsCancellationRequested ? null : new StoreConnectionLostException("The store closed the connection.", exception));
+            _completion.TrySetResult();
+            return;
+        }
+
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true));
         var writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
         var pump = PumpAsync(writer);
@@ -354,9 +375,9 @@ public sealed class StoreClient : IStoreOperations, IAsyncDisposable
         {
             failure = new StoreConnectionLostException($"The store sent a frame this client cannot parse: {exception.Message}", exception);
         }
-        catch (Exception exception) when (exception is IOException or SocketException or ObjectDisposedException or InvalidDataException)
+        catch (Exception exception) when (exception is IOException or SocketException or ObjectDisposedException or InvalidDataException or StoreConnectionLostException)
         {
-            failure = new StoreConnectionLostException($"The connection to the store failed: {exception.Message}", exception);
+            failure = exception as StoreConnectionLostException ?? new StoreConnectionLostException($"The connection to the store failed: {exception.Message}", exception);
         }
 
         Fail(failure);
