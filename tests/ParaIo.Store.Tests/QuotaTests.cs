@@ -121,4 +121,42 @@ public sealed class QuotaTests
         var inside = await Assert.ThrowsExactlyAsync<StoreException>(() => transaction.WriteAsync("/local/domain/1/d", "x", StoreFixture.Deadline()));
         Assert.AreEqual(StoreError.QuotaExceeded, inside.Error);
     }
+
+    [TestMethod]
+    public async Task ATransactionThatLooksAtTooManyPathsIsRefusedEQUOTA()
+    {
+        await using var store = new StoreFixture(new StoreLimits { MaxTransactionAccessedPaths = 10 });
+        var client = await store.ConnectDom0Async();
+        await using var transaction = await client.StartTransactionAsync(StoreFixture.Deadline());
+
+        StoreException? refused = null;
+        for (var i = 0; i < 20 && refused is null; i++)
+        {
+            try
+            {
+                await transaction.TryReadStringAsync($"/missing{i}", StoreFixture.Deadline());
+            }
+            catch (StoreException exception)
+            {
+                refused = exception;
+            }
+        }
+
+        Assert.AreEqual(StoreError.QuotaExceeded, refused?.Error);
+    }
+
+    [TestMethod]
+    public async Task AValueTooLargeForAFrameIsRefusedByTheClientWithoutLosingTheConnection()
+    {
+        await using var store = new StoreFixture();
+        var client = await store.ConnectDom0Async();
+
+        var tooBigForTheTree = await Assert.ThrowsExactlyAsync<StoreException>(() => client.WriteAsync("/v", new byte[5000], StoreFixture.Deadline()));
+        var tooBigForAFrame = await Assert.ThrowsExactlyAsync<StoreException>(() => client.WriteAsync("/v", new byte[9000], StoreFixture.Deadline()));
+
+        Assert.AreEqual("E2BIG", tooBigForTheTree.ErrnoName);
+        Assert.AreEqual("E2BIG", tooBigForAFrame.ErrnoName);
+        await client.WriteAsync("/v", new byte[4096], StoreFixture.Deadline());
+        Assert.IsTrue(client.IsConnected);
+    }
 }

@@ -20,7 +20,6 @@ public sealed class StoreThroughputBench
         var result = await StoreThroughput.MeasureAsync(operations, pipelineDepth: 64, TestContext.CancellationToken);
 
         TestContext.WriteLine(result.ToString());
-        Console.WriteLine(result.ToString());
         Assert.AreEqual(operations, result.Operations);
     }
 }

@@ -47,6 +47,17 @@ public sealed class TreeSemanticsTests
     }
 
     [TestMethod]
+    public void ReadHandsOutACopyThatCannotChangeTheTree()
+    {
+        var tree = new StoreTree();
+        tree.Write(0, "/v", "abc");
+
+        tree.Read(0, "/v")[0] = (byte)'X';
+
+        Assert.AreEqual("abc", tree.ReadString(0, "/v"));
+    }
+
+    [TestMethod]
     public void MkdirCreatesAnEmptyNodeAndLeavesAnExistingOneAlone()
     {
         var tree = new StoreTree();

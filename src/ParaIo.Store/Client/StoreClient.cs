@@ -314,6 +314,13 @@ public sealed class StoreClient : IStoreOperations, IAsyncDisposable
             }
 
             frame.AppendBytes(tail.Span);
+            if (frame.PayloadLength > ProtocolLimits.MaxRequestPayload)
+            {
+                // The server would disconnect a client that sends it; refuse here as the store would.
+                frame.Discard();
+                throw new StoreException(StoreError.TooBig, first);
+            }
+
             await _outbox.PostAsync(frame.Complete(), cancellationToken).ConfigureAwait(false);
 
             Reply answer;

@@ -29,4 +29,10 @@ public sealed record StoreLimits
 
     /// <summary>How many changing operations one transaction may carry.</summary>
     public int MaxTransactionOperations { get; init; } = 1024;
+
+    /// <summary>
+    /// How many distinct paths one transaction may look at (each is checked at commit); past it the
+    /// transaction's operations answer EQUOTA, so reading endless missing paths cannot grow the daemon.
+    /// </summary>
+    public int MaxTransactionAccessedPaths { get; init; } = 8192;
 }

@@ -65,7 +65,9 @@ public sealed class StoreTree
     public byte[] Read(ushort domain, string path)
     {
         ThrowIfFailed(TryRead(domain, path, null, out var value), path);
-        return value;
+
+        // A copy: the tree's arrays are shared by every version and snapshot.
+        return [.. value];
     }
 
     /// <summary>Reads a node's value as UTF-8 text.</summary>
@@ -131,14 +133,24 @@ public sealed class StoreTree
     /// <summary>The node's generation (<see cref="TreeState.Absent"/> when missing): for tests and diagnostics.</summary>
     internal long GenerationOf(string path) => Volatile.Read(ref _state).GenerationOf(path);
 
-    internal StoreError TryRead(ushort domain, string path, TreeTransaction? transaction, out byte[] value) =>
-        Reader(transaction).Read(domain, path, out value);
+    /// <summary>Reads a value; the array is the tree's own and must not be written.</summary>
+    internal StoreError TryRead(ushort domain, string path, TreeTransaction? transaction, out byte[] value)
+    {
+        value = [];
+        return transaction?.IsOverAccessLimit == true ? StoreError.QuotaExceeded : Reader(transaction).Read(domain, path, out value);
+    }
 
-    internal StoreError TryDirectory(ushort domain, string path, TreeTransaction? transaction, out string[] names) =>
-        Reader(transaction).Directory(domain, path, out names);
+    internal StoreError TryDirectory(ushort domain, string path, TreeTransaction? transaction, out string[] names)
+    {
+        names = [];
+        return transaction?.IsOverAccessLimit == true ? StoreError.QuotaExceeded : Reader(transaction).Directory(domain, path, out names);
+    }
 
-    internal StoreError TryGetPermissions(ushort domain, string path, TreeTransaction? transaction, out NodePermissions permissions) =>
-        Reader(transaction).GetPermissions(domain, path, out permissions);
+    internal StoreError TryGetPermissions(ushort domain, string path, TreeTransaction? transaction, out NodePermissions permissions)
+    {
+        permissions = NodePermissions.Dom0Only;
+        return transaction?.IsOverAccessLimit == true ? StoreError.QuotaExceeded : Reader(transaction).GetPermissions(domain, path, out permissions);
+    }
 
     /// <summary>
     /// Runs a changing operation: inside <paramref name="transaction"/> on its private view (logged

@@ -37,10 +37,13 @@ internal sealed class TreeTransaction
     /// <summary>Set once the transaction has been committed or aborted; it accepts nothing after.</summary>
     public bool Ended { get; set; }
 
+    /// <summary>True once the transaction has looked at as many paths as it may.</summary>
+    public bool IsOverAccessLimit => Accessed.Count >= Limits.MaxTransactionAccessedPaths;
+
     /// <summary>Runs a changing operation on the private view and logs it for the commit.</summary>
     public StoreError Apply(Func<TreeEditor, StoreError> operation)
     {
-        if (_log.Count >= Limits.MaxTransactionOperations)
+        if (_log.Count >= Limits.MaxTransactionOperations || IsOverAccessLimit)
         {
             return StoreError.QuotaExceeded;
         }
