@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Globalization;
 
 namespace ParaIo.Store.Tests;
@@ -93,6 +92,10 @@ public sealed class PipelinedRequestTests
             CollectionAssert.AreEqual(RawFrames.Strings(errno), reply.Value.Payload, errno);
         }
 
-        Assert.AreEqual(8192, BinaryPrimitives.ReadInt32LittleEndian(BitConverter.GetBytes(Protocol.ProtocolLimits.MaxRequestPayload)));
+        // Errors are answers, not faults: the connection still serves.
+        await raw.SendAsync(RawFrames.Frame(12, 5, 0, RawFrames.Strings("/made")));
+        var ok = await RawFrames.ReceiveFrameAsync(raw);
+        Assert.AreEqual((12u, 5u), (ok!.Value.Type, ok.Value.RequestId));
+        CollectionAssert.AreEqual(RawFrames.Strings("OK"), ok.Value.Payload);
     }
 }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
 using ParaIo.Store.Client;
 using ParaIo.Store.Server;
 using ParaIo.Store.Tree;
