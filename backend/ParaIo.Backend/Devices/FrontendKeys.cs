@@ -1,0 +1,55 @@
+using System.Globalization;
+using ParaIo.RingBuffer.Grants;
+using ParaIo.RingBuffer.Handoff;
+using ParaIo.RingBuffer.Rings;
+using ParaIo.Store.Xenbus;
+
+namespace ParaIo.Backend.Devices;
+
+/// <summary>
+/// A private copy of a frontend directory's values, taken once when the backend connects. Every
+/// number is parsed and bounded here; a bad one throws <see cref="DeviceRejectedException"/>
+/// naming the key.
+/// </summary>
+public sealed class FrontendKeys
+{
+    private readonly IReadOnlyDictionary<string, string> _values;
+
+    /// <summary>Wraps values read from the store.</summary>
+    public FrontendKeys(IReadOnlyDictionary<string, string> values) => _values = values;
+
+    /// <summary>The raw value of a key, or null.</summary>
+    public string? this[string key] => _values.TryGetValue(key, out var value) ? value : null;
+
+    /// <summary>An unsigned number within bounds.</summary>
+    public uint GetUInt(string key, uint min, uint max)
+    {
+        var text = this[key] ?? throw new DeviceRejectedException($"the frontend did not publish '{key}'");
+        if (!uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        {
+            throw new DeviceRejectedException($"the frontend's '{key}' = \"{Truncate(text)}\" is not a number in {min}..{max}");
+        }
+
+        return value;
+    }
+
+    /// <summary>
+    /// The ring offer Xen-style keys describe: <c>ring-page-order</c> (absent means 0), <c>ring-ref</c>
+    /// or <c>ring-ref0..</c>, <c>event-channel</c> and <c>event-channel-response</c>.
+    /// </summary>
+    public RingOffer GetRingOffer(int maxPageOrder)
+    {
+        var order = this[XenbusPaths.RingPageOrder] is null ? 0 : (int)GetUInt(XenbusPaths.RingPageOrder, 0, (uint)Math.Min(maxPageOrder, RingLayout.MaxPageOrder));
+        var refs = new GrantRef[1 << order];
+        for (var i = 0; i < refs.Length; i++)
+        {
+            refs[i] = new GrantRef(GetUInt(XenbusPaths.RingRef(order, i), 1, uint.MaxValue));
+        }
+
+        var request = GetUInt(XenbusPaths.EventChannel, 0, ushort.MaxValue);
+        var response = GetUInt(XenbusPaths.EventChannelResponse, 0, ushort.MaxValue);
+        return new RingOffer(refs, request, response);
+    }
+
+    private static string Truncate(string text) => text.Length <= 32 ? text : text[..32] + "…";
+}

@@ -1,0 +1,280 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using ParaIo.Backend.Devices;
+using ParaIo.RingBuffer.Grants;
+using ParaIo.Store.Client;
+using ParaIo.Store.Server;
+using ParaIo.Store.Xenbus;
+
+namespace ParaIo.Backend.Domains;
+
+/// <summary>
+/// The daemon's domains: creates and destroys them for the operator, lets their guests in (name,
+/// token and grant pool in the store HELLO), tears a domain's devices down when its guest goes,
+/// and runs the backend half of every device's handshake from store watches.
+/// </summary>
+public sealed class DomainManager : IAsyncDisposable
+{
+    private const string WatchTokenPrefix = "domain:";
+
+    private readonly DomainRegistry _registry;
+    private readonly IReadOnlyDictionary<string, IBackendDriver> _drivers;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<int, DomainSupervisor> _supervisors = new();
+    private readonly Channel<DomainSupervisor> _evaluations = Channel.CreateUnbounded<DomainSupervisor>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _stopping = new();
+    private StoreClient? _store;
+    private Task _pumps = Task.CompletedTask;
+
+    /// <summary>Creates the manager; <see cref="StartAsync"/> connects it to the store.</summary>
+    public DomainManager(DomainRegistry registry, IEnumerable<IBackendDriver> drivers, ILoggerFactory loggers)
+    {
+        _registry = registry;
+        _drivers = drivers.ToDictionary(d => d.DeviceType, StringComparer.Ordinal);
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<DomainManager>();
+    }
+
+    /// <summary>Device types a domain may have.</summary>
+    public IEnumerable<string> DeviceTypes => _drivers.Keys;
+
+    /// <summary>
+    /// Publishes every domain in the registry (all of them, after a restart) and starts following
+    /// the store. <paramref name="store"/> is a domain-0 connection to the daemon's own store.
+    /// </summary>
+    public async Task StartAsync(StoreClient store, CancellationToken cancellation)
+    {
+        _store = store;
+        _pumps = Task.WhenAll(Task.Run(WatchPumpAsync, CancellationToken.None), Task.Run(EvaluationPumpAsync, CancellationToken.None));
+        foreach (var record in _registry.Domains)
+        {
+            await AddSupervisorAsync(record, cancellation).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The store's HELLO check for guests: known name, right token, not already attached, one sealed pool.</summary>
+    public async ValueTask<AuthenticationResult> AuthenticateGuestAsync(HelloRequest hello, CancellationToken cancellation)
+    {
+        var record = _registry.Authenticate(hello.Name, hello.Token);
+        if (record is null || !_supervisors.TryGetValue(record.DomainId, out var supervisor))
+        {
+            return AuthenticationResult.Refuse($"no domain '{hello.Name}' with that token");
+        }
+
+        if (supervisor.ConnectionId >= 0)
+        {
+            return AuthenticationResult.Refuse($"domain '{hello.Name}' already has a guest attached");
+        }
+
+        if (hello.Fds.Count != 1)
+        {
+            return AuthenticationResult.Refuse($"a guest hands over exactly one grant pool descriptor, not {hello.Fds.Count}");
+        }
+
+        GrantPool pool;
+        try
+        {
+            pool = GrantPool.Attach(hello.DetachFds()[0]);
+        }
+        catch (Exception e) when (e is InvalidDataException or System.ComponentModel.Win32Exception)
+        {
+            return AuthenticationResult.Refuse($"domain '{hello.Name}' handed over an unusable pool: {e.Message}");
+        }
+
+        await supervisor.AttachGuestAsync(hello.ConnectionId, pool, cancellation).ConfigureAwait(false);
+        return AuthenticationResult.Accept((ushort)record.DomainId);
+    }
+
+    /// <summary>The store saw a connection close: if it was a guest's, tear its devices down.</summary>
+    public void OnConnectionClosed(StoreConnectionInfo connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        if (connection.Domain != 0 && _supervisors.TryGetValue(connection.Domain, out var supervisor))
+        {
+            _ = Guard(supervisor.DetachGuestAsync(connection.Id, _stopping.Token), $"detaching dom{connection.Domain}");
+        }
+    }
+
+    /// <summary>Creates a domain, publishes its devices and returns it (with its token).</summary>
+    /// <exception cref="ArgumentException">Bad name, taken name, unknown device type.</exception>
+    public async Task<DomainRecord> CreateDomainAsync(string name, IReadOnlyList<string> devices, CancellationToken cancellation)
+    {
+        var specs = new List<DeviceSpec>();
+        foreach (var text in devices)
+        {
+            var spec = DeviceSpec.Parse(text, defaultId: specs.Count(s => s.Type == text.Split(':')[0]));
+            if (!_drivers.ContainsKey(spec.Type))
+            {
+                throw new ArgumentException($"No driver for device type '{spec.Type}' (known: {string.Join(", ", _drivers.Keys)}).");
+            }
+
+            specs.Add(spec);
+        }
+
+        var record = _registry.Create(name, specs);
+        await AddSupervisorAsync(record, cancellation).ConfigureAwait(false);
+        _logger.LogInformation("Created domain {Name} as dom{Domain} with devices {Devices}", name, record.DomainId, string.Join(", ", specs));
+        return record;
+    }
+
+    /// <summary>Destroys a domain: closes its devices, unmaps its grants, drops its guest, removes its nodes; frees its id last.</summary>
+    /// <exception cref="KeyNotFoundException">No such domain.</exception>
+    public async Task<DomainRecord> DestroyDomainAsync(string name, Func<long, bool> disconnect, CancellationToken cancellation)
+    {
+        var record = _registry.Remove(name) ?? throw new KeyNotFoundException($"no domain named '{name}'");
+        if (_supervisors.TryRemove(record.DomainId, out var supervisor))
+        {
+            var connection = supervisor.ConnectionId;
+            await supervisor.CloseAllAsync("the domain was destroyed", cancellation).ConfigureAwait(false);
+            if (connection >= 0)
+            {
+                disconnect(connection);
+            }
+
+            await _store!.UnwatchAsync(XenbusPaths.Domain(record.DomainId) + "/device", WatchToken(record.DomainId), cancellation).ConfigureAwait(false);
+            await supervisor.RemoveNodesAsync(cancellation).ConfigureAwait(false);
+        }
+
+        _registry.Release(record.DomainId);
+        _logger.LogInformation("Destroyed domain {Name} (dom{Domain})", name, record.DomainId);
+        return record;
+    }
+
+    /// <summary>Every domain with its status.</summary>
+    public IReadOnlyList<DomainSummary> ListDomains() =>
+        [.. _registry.Domains.Select(r => new DomainSummary(r.Name, r.DomainId, _supervisors.TryGetValue(r.DomainId, out var s) ? s.Status : DomainStatus.Created, r.Devices.Count))];
+
+    /// <summary>Every device (of one domain, if named) with both ends' states read from the store.</summary>
+    public async Task<IReadOnlyList<DeviceSummary>> ListDevicesAsync(string? name, CancellationToken cancellation)
+    {
+        if (name is not null && _registry.Find(name) is null)
+        {
+            throw new KeyNotFoundException($"no domain named '{name}'");
+        }
+
+        var result = new List<DeviceSummary>();
+        foreach (var record in _registry.Domains.Where(r => name is null || r.Name == name))
+        {
+            foreach (var device in record.Devices)
+            {
+                var address = new DeviceAddress(record.DomainId, device.Type, device.Id);
+                result.Add(new DeviceSummary(
+                    record.Name,
+                    record.DomainId,
+                    device.Type,
+                    device.Id,
+                    await ReadStateAsync(address.FrontendPath, cancellation).ConfigureAwait(false),
+                    await ReadStateAsync(address.BackendPath, cancellation).ConfigureAwait(false),
+                    address.FrontendPath,
+                    address.BackendPath));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Live grant mappings of a domain's guest (for tests and counters).</summary>
+    public int MappedGrants(int domainId) => _supervisors.TryGetValue(domainId, out var s) ? s.MappedGrants : 0;
+
+    /// <summary>Devices whose backend is Connected, across all domains.</summary>
+    public int ConnectedDevices => _supervisors.Values.Sum(s => s.ConnectedDevices);
+
+    /// <summary>Domains whose guest is attached.</summary>
+    public int ConnectedDomains => _supervisors.Values.Count(s => s.Status == DomainStatus.Connected);
+
+    /// <summary>Walks every device of every domain to Closed (graceful shutdown).</summary>
+    public async Task ShutdownAsync(CancellationToken cancellation)
+    {
+        foreach (var supervisor in _supervisors.Values)
+        {
+            try
+            {
+                await supervisor.CloseAllAsync("the daemon is stopping", cancellation).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _logger.LogWarning("Closing the devices of dom{Domain} failed: {Error}", supervisor.Record.DomainId, e.Message);
+            }
+        }
+    }
+
+    private async Task<XenbusState> ReadStateAsync(string directory, CancellationToken cancellation) =>
+        XenbusPaths.ParseState(await _store!.TryReadStringAsync(directory + "/" + XenbusPaths.State, cancellation).ConfigureAwait(false));
+
+    private async Task AddSupervisorAsync(DomainRecord record, CancellationToken cancellation)
+    {
+        var supervisor = new DomainSupervisor(record, _store!, _drivers, _loggers.CreateLogger($"ParaIo.Domain.{record.Name}"), s => _evaluations.Writer.TryWrite(s));
+        _supervisors[record.DomainId] = supervisor;
+        await supervisor.PublishAsync(cancellation).ConfigureAwait(false);
+        await _store!.WatchAsync(XenbusPaths.Domain(record.DomainId) + "/device", WatchToken(record.DomainId), cancellation).ConfigureAwait(false);
+    }
+
+    private static string WatchToken(int domainId) => WatchTokenPrefix + domainId.ToString(CultureInfo.InvariantCulture);
+
+    private async Task WatchPumpAsync()
+    {
+        try
+        {
+            await foreach (var watch in _store!.WatchEvents.ReadAllAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                if (watch.Token.StartsWith(WatchTokenPrefix, StringComparison.Ordinal)
+                    && int.TryParse(watch.Token.AsSpan(WatchTokenPrefix.Length), CultureInfo.InvariantCulture, out var domainId)
+                    && _supervisors.TryGetValue(domainId, out var supervisor))
+                {
+                    _evaluations.Writer.TryWrite(supervisor);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (ChannelClosedException)
+        {
+            // The store connection went away with the daemon.
+        }
+    }
+
+    private async Task EvaluationPumpAsync()
+    {
+        try
+        {
+            await foreach (var supervisor in _evaluations.Reader.ReadAllAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                if (_supervisors.ContainsKey(supervisor.Record.DomainId))
+                {
+                    await Guard(supervisor.EvaluateAsync(_stopping.Token), $"evaluating dom{supervisor.Record.DomainId}").ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task Guard(Task work, string what)
+    {
+        try
+        {
+            await work.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Failed {What}", what);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _evaluations.Writer.TryComplete();
+        await _pumps.ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+}

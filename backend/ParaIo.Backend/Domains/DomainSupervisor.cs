@@ -1,0 +1,317 @@
+using Microsoft.Extensions.Logging;
+using ParaIo.Backend.Devices;
+using ParaIo.RingBuffer.Grants;
+using ParaIo.Store;
+using ParaIo.Store.Client;
+using ParaIo.Store.Tree;
+using ParaIo.Store.Xenbus;
+
+namespace ParaIo.Backend.Domains;
+
+/// <summary>
+/// The backend half of the handshake for every device of one domain, and the domain's guest
+/// session (its pool and grant mapper). All of it runs under one gate, one step at a time, so a
+/// watch event, a guest leaving and an operator's destroy never interleave.
+/// </summary>
+/// <remarks>
+/// Per device: published → backend InitWait; frontend Initialised (and a guest attached) →
+/// map and start → Connected; frontend Closing/Closed, the guest leaving, or the device stopping
+/// on a protocol fault → stop and unmap → Closing → Closed; backend Closed and frontend
+/// Initialising again (a new session) → InitWait.
+/// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "A SemaphoreSlim needs disposing only once its AvailableWaitHandle was used.")]
+internal sealed class DomainSupervisor
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly StoreClient _store;
+    private readonly ILogger _logger;
+    private readonly Dictionary<(string Type, int Id), DeviceSlot> _devices = [];
+    private readonly Action<DomainSupervisor> _requestEvaluation;
+    private GrantPool? _pool;
+    private GrantMapper? _mapper;
+    private long _connectionId = -1;
+
+    public DomainSupervisor(DomainRecord record, StoreClient store, IReadOnlyDictionary<string, IBackendDriver> drivers, ILogger logger, Action<DomainSupervisor> requestEvaluation)
+    {
+        Record = record;
+        _store = store;
+        _logger = logger;
+        _requestEvaluation = requestEvaluation;
+        foreach (var device in record.Devices)
+        {
+            _devices[(device.Type, device.Id)] = new DeviceSlot(new DeviceAddress(record.DomainId, device.Type, device.Id), drivers[device.Type]);
+        }
+    }
+
+    public DomainRecord Record { get; }
+
+    public DomainStatus Status { get; private set; } = DomainStatus.Created;
+
+    public long ConnectionId => Volatile.Read(ref _connectionId);
+
+    /// <summary>Mapped grants of the attached guest, for tests and counters.</summary>
+    public int MappedGrants => _mapper?.MappedCount ?? 0;
+
+    public IEnumerable<DeviceAddress> Devices => _devices.Values.Select(d => d.Address);
+
+    public int ConnectedDevices => _devices.Values.Count(d => d.BackendState == XenbusState.Connected);
+
+    /// <summary>Writes the domain's subtree and every device's two directories; backends enter InitWait.</summary>
+    public async Task PublishAsync(CancellationToken cancellation)
+    {
+        await _gate.WaitAsync(cancellation).ConfigureAwait(false);
+        try
+        {
+            var domid = (ushort)Record.DomainId;
+            var root = XenbusPaths.Domain(domid);
+            await _store.WriteAsync(root + "/name", Record.Name, cancellation).ConfigureAwait(false);
+            // The guest owns its subtree; nobody else may look (dom0 may always).
+            await _store.SetPermissionsAsync(root, NodePermissions.Create(domid, StoreAccess.None), cancellation).ConfigureAwait(false);
+            await _store.SetPermissionsAsync(root + "/name", NodePermissions.Create(domid, StoreAccess.None), cancellation).ConfigureAwait(false);
+            foreach (var slot in _devices.Values)
+            {
+                await PublishDeviceAsync(slot, domid, cancellation).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task PublishDeviceAsync(DeviceSlot slot, ushort domid, CancellationToken cancellation)
+    {
+        var front = slot.Address.FrontendPath;
+        var back = slot.Address.BackendPath;
+        await _store.WriteAsync(front + "/" + XenbusPaths.Backend, back, cancellation).ConfigureAwait(false);
+        await _store.WriteAsync(front + "/" + XenbusPaths.BackendId, "0", cancellation).ConfigureAwait(false);
+        await _store.WriteAsync(front + "/" + XenbusPaths.State, XenbusPaths.Format(XenbusState.Initialising), cancellation).ConfigureAwait(false);
+
+        // The backend directory is dom0's; its guest may read it (features, state), nobody else.
+        var backendPermissions = NodePermissions.Create(0, StoreAccess.None, new PermissionEntry(domid, StoreAccess.Read));
+        await _store.MkdirAsync(back, cancellation).ConfigureAwait(false);
+        await _store.SetPermissionsAsync(back, backendPermissions, cancellation).ConfigureAwait(false);
+        await _store.WriteAsync(back + "/" + XenbusPaths.Frontend, front, cancellation).ConfigureAwait(false);
+        await _store.WriteAsync(back + "/" + XenbusPaths.FrontendId, domid.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellation).ConfigureAwait(false);
+        foreach (var (key, value) in slot.Driver.Features)
+        {
+            await _store.WriteAsync(back + "/" + key, value, cancellation).ConfigureAwait(false);
+        }
+
+        await _store.WriteAsync(back + "/online", "1", cancellation).ConfigureAwait(false);
+        await SetBackendStateAsync(slot, XenbusState.InitWait, cancellation).ConfigureAwait(false);
+    }
+
+    /// <summary>The guest authenticated and handed over its pool.</summary>
+    public async Task AttachGuestAsync(long connectionId, GrantPool pool, CancellationToken cancellation)
+    {
+        await _gate.WaitAsync(cancellation).ConfigureAwait(false);
+        try
+        {
+            await DetachCoreAsync("a new session replaced the old one", cancellation).ConfigureAwait(false);
+            _pool = pool;
+            _mapper = new GrantMapper(pool, localDomain: 0, guestDomain: (ushort)Record.DomainId);
+            Volatile.Write(ref _connectionId, connectionId);
+            Status = DomainStatus.Connected;
+            _logger.LogInformation("Domain {Name} (dom{Domain}) connected: pool of {Pages} pages", Record.Name, Record.DomainId, pool.Geometry.PageCount);
+            await EvaluateCoreAsync(cancellation).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The guest's connection closed: close its devices, unmap every grant, drop the pool.</summary>
+    public async Task DetachGuestAsync(long connectionId, CancellationToken cancellation)
+    {
+        await _gate.WaitAsync(cancellation).ConfigureAwait(false);
+        try
+        {
+            if (connectionId == _connectionId)
+            {
+                await DetachCoreAsync("its guest disconnected", cancellation).ConfigureAwait(false);
+                Status = DomainStatus.Disconnected;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task DetachCoreAsync(string reason, CancellationToken cancellation)
+    {
+        if (_pool is null)
+        {
+            return;
+        }
+
+        foreach (var slot in _devices.Values)
+        {
+            await CloseAsync(slot, reason, cancellation).ConfigureAwait(false);
+            // The guest is gone: dom0 closes its frontend end on its behalf, as Xen's toolstack does.
+            await _store.WriteAsync(slot.Address.FrontendPath + "/" + XenbusPaths.State, XenbusPaths.Format(XenbusState.Closed), cancellation).ConfigureAwait(false);
+        }
+
+        _mapper!.UnmapAll();
+        _pool.Dispose();
+        _pool = null;
+        _mapper = null;
+        Volatile.Write(ref _connectionId, -1);
+        _logger.LogInformation("Domain {Name} (dom{Domain}) detached: {Reason}; devices closed, grants unmapped", Record.Name, Record.DomainId, reason);
+    }
+
+    /// <summary>Looks at every device again (a watch fired, or a device stopped).</summary>
+    public async Task EvaluateAsync(CancellationToken cancellation)
+    {
+        await _gate.WaitAsync(cancellation).ConfigureAwait(false);
+        try
+        {
+            await EvaluateCoreAsync(cancellation).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task EvaluateCoreAsync(CancellationToken cancellation)
+    {
+        foreach (var slot in _devices.Values)
+        {
+            var frontend = XenbusPaths.ParseState(await _store.TryReadStringAsync(slot.Address.FrontendPath + "/" + XenbusPaths.State, cancellation).ConfigureAwait(false));
+            if (slot.Running is { } running)
+            {
+                if (running.Stopped.IsCompleted)
+                {
+                    await CloseAsync(slot, "protocol violation: " + (running.FailureReason ?? "the device stopped"), cancellation).ConfigureAwait(false);
+                }
+                else if (frontend is XenbusState.Closing or XenbusState.Closed or XenbusState.Unknown)
+                {
+                    await CloseAsync(slot, $"the frontend moved to {frontend}", cancellation).ConfigureAwait(false);
+                }
+
+                continue;
+            }
+
+            if (slot.BackendState == XenbusState.Closed && frontend == XenbusState.Initialising)
+            {
+                await SetBackendStateAsync(slot, XenbusState.InitWait, cancellation).ConfigureAwait(false);
+            }
+
+            if (slot.BackendState == XenbusState.InitWait && frontend == XenbusState.Initialised && _mapper is not null)
+            {
+                await ConnectAsync(slot, cancellation).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task ConnectAsync(DeviceSlot slot, CancellationToken cancellation)
+    {
+        try
+        {
+            var keys = await ReadFrontendKeysAsync(slot.Address.FrontendPath, cancellation).ConfigureAwait(false);
+            var context = new BackendConnectContext(slot.Address, _mapper!, keys, _logger);
+            slot.Running = await slot.Driver.ConnectAsync(context, cancellation).ConfigureAwait(false);
+            var supervisor = this;
+            _ = slot.Running.Stopped.ContinueWith(_ => _requestEvaluation(supervisor), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            await SetBackendStateAsync(slot, XenbusState.Connected, cancellation).ConfigureAwait(false);
+            _logger.LogInformation("Device {Device} connected", slot.Address);
+        }
+        catch (Exception e) when (e is DeviceRejectedException or GrantAccessException or ArgumentException or InvalidOperationException)
+        {
+            _logger.LogWarning("Device {Device} refused: {Reason}", slot.Address, e.Message);
+            await CloseAsync(slot, e.Message, cancellation).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<FrontendKeys> ReadFrontendKeysAsync(string path, CancellationToken cancellation)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var key in await _store.DirectoryAsync(path, cancellation).ConfigureAwait(false))
+        {
+            if (await _store.TryReadStringAsync(path + "/" + key, cancellation).ConfigureAwait(false) is { } value)
+            {
+                values[key] = value;
+            }
+        }
+
+        return new FrontendKeys(values);
+    }
+
+    private async Task CloseAsync(DeviceSlot slot, string reason, CancellationToken cancellation)
+    {
+        if (slot.Running is { } running)
+        {
+            slot.Running = null;
+            await running.DisposeAsync().ConfigureAwait(false);
+            _logger.LogWarning("Device {Device} disconnected: {Reason}", slot.Address, reason);
+        }
+
+        if (slot.BackendState is not XenbusState.Closed)
+        {
+            await SetBackendStateAsync(slot, XenbusState.Closing, cancellation).ConfigureAwait(false);
+            await SetBackendStateAsync(slot, XenbusState.Closed, cancellation).ConfigureAwait(false);
+        }
+    }
+
+    private async Task SetBackendStateAsync(DeviceSlot slot, XenbusState state, CancellationToken cancellation)
+    {
+        slot.BackendState = state;
+        await _store.WriteAsync(slot.Address.BackendPath + "/" + XenbusPaths.State, XenbusPaths.Format(state), cancellation).ConfigureAwait(false);
+    }
+
+    /// <summary>Walks every device to Closed and detaches the guest (daemon shutdown or domain destroy).</summary>
+    public async Task CloseAllAsync(string reason, CancellationToken cancellation)
+    {
+        await _gate.WaitAsync(cancellation).ConfigureAwait(false);
+        try
+        {
+            foreach (var slot in _devices.Values)
+            {
+                await CloseAsync(slot, reason, cancellation).ConfigureAwait(false);
+            }
+
+            await DetachCoreAsync(reason, cancellation).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Removes the domain's store nodes, after <see cref="CloseAllAsync"/>.</summary>
+    public async Task RemoveNodesAsync(CancellationToken cancellation)
+    {
+        await _gate.WaitAsync(cancellation).ConfigureAwait(false);
+        try
+        {
+            foreach (var slot in _devices.Values)
+            {
+                await _store.RemoveAsync(slot.Address.BackendPath, cancellation).ConfigureAwait(false);
+            }
+
+            await _store.RemoveAsync(XenbusPaths.Domain(Record.DomainId), cancellation).ConfigureAwait(false);
+        }
+        catch (StoreException e)
+        {
+            _logger.LogWarning("Removing the store nodes of dom{Domain} failed: {Error}", Record.DomainId, e.Message);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private sealed class DeviceSlot(DeviceAddress address, IBackendDriver driver)
+    {
+        public DeviceAddress Address { get; } = address;
+
+        public IBackendDriver Driver { get; } = driver;
+
+        public IBackendDevice? Running { get; set; }
+
+        public XenbusState BackendState { get; set; } = XenbusState.Unknown;
+    }
+}

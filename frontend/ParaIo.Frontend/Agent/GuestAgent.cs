@@ -1,0 +1,167 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using ParaIo.Frontend.Devices;
+using ParaIo.RingBuffer.Handoff;
+using ParaIo.Store;
+using ParaIo.Store.Client;
+using ParaIo.Store.Xenbus;
+
+namespace ParaIo.Frontend.Agent;
+
+/// <summary>
+/// The guest side of a domain: connects to the daemon's store as its domain (name, token and a
+/// fresh grant pool in the HELLO), finds its devices under its subtree, runs the frontend half of
+/// each device's handshake, and reconnects with a new session when the daemon restarts.
+/// </summary>
+/// <remarks>
+/// Each session gets its own pool. A daemon that died took its mappings with it, and one that is
+/// alive unmaps the old pool when it sees the old connection close, so nothing granted in an old
+/// session needs ending one grant at a time.
+/// </remarks>
+public sealed class GuestAgent
+{
+    /// <summary>Xen's DOMID_SELF: what a guest calls itself before the daemon tells it its id.</summary>
+    public const ushort DomainSelf = 0x7FF0;
+
+    private readonly GuestAgentOptions _options;
+    private readonly Dictionary<string, IFrontendDriver> _drivers;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<(string Type, int Id), XenbusState> _states = new();
+    private volatile IReadOnlyList<FrontendHandshake> _handshakes = [];
+
+    /// <summary>Creates the agent.</summary>
+    public GuestAgent(GuestAgentOptions options, IEnumerable<IFrontendDriver> drivers, ILogger logger)
+    {
+        _options = options;
+        _drivers = drivers.ToDictionary(d => d.DeviceType, StringComparer.Ordinal);
+        _logger = logger;
+    }
+
+    /// <summary>Raised (on the agent's thread) whenever a device's frontend state changes.</summary>
+    public event Action<DeviceStateChange>? DeviceStateChanged;
+
+    /// <summary>Raised when a session starts, with the domain id.</summary>
+    public event Action<int>? SessionStarted;
+
+    /// <summary>The domain id of the current session, or -1.</summary>
+    public int Domain { get; private set; } = -1;
+
+    /// <summary>Sessions started so far (1 for a guest that never had to reconnect).</summary>
+    public int Sessions { get; private set; }
+
+    /// <summary>Each device's latest frontend state.</summary>
+    public IReadOnlyDictionary<(string Type, int Id), XenbusState> States => _states;
+
+    /// <summary>The connected device of that type and id in the current session, or null.</summary>
+    public IFrontendDevice? FindDevice(string type, int id) =>
+        _handshakes.FirstOrDefault(h => h.Type == type && h.Id == id && h.State == XenbusState.Connected)?.Device;
+
+    /// <summary>
+    /// Runs until cancelled: connect, serve the session, and after a lost connection connect again
+    /// with a growing pause.
+    /// </summary>
+    /// <exception cref="GuestRefusedException">The daemon refused the name or token.</exception>
+    public async Task RunAsync(CancellationToken cancellation)
+    {
+        var delay = _options.ReconnectDelay;
+        var waitingLogged = false;
+        while (!cancellation.IsCancellationRequested)
+        {
+            try
+            {
+                await RunSessionAsync(cancellation).ConfigureAwait(false);
+                delay = _options.ReconnectDelay;
+                waitingLogged = false;
+            }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (StoreException e) when (e.Error == StoreError.PermissionDenied && Sessions == 0)
+            {
+                throw new GuestRefusedException($"paraiod refused domain '{_options.Name}': wrong name or token, or the domain already has a guest attached.", e);
+            }
+            catch (Exception e) when (e is SocketException or StoreConnectionLostException or StoreException or IOException or TimeoutException or ChannelClosedException)
+            {
+                if (!waitingLogged)
+                {
+                    _logger.LogInformation("Waiting for paraiod at {Socket}: {Reason}", _options.SocketPath, e.Message);
+                    waitingLogged = true;
+                }
+            }
+
+            foreach (var key in _states.Keys)
+            {
+                _states[key] = XenbusState.Closed;
+            }
+
+            await Task.Delay(delay, cancellation).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxReconnectDelay.Ticks));
+        }
+    }
+
+    private async Task RunSessionAsync(CancellationToken cancellation)
+    {
+        using var memory = GuestMemory.Create(_options.PoolPages, DomainSelf);
+        await using var store = await StoreClient.ConnectAsync(_options.SocketPath, _options.Name, _options.Token, [memory.Pool.FileDescriptor], cancellationToken: cancellation).ConfigureAwait(false);
+        Domain = store.Domain;
+        Sessions++;
+        _logger.LogInformation("Connected to paraiod as dom{Domain} (session {Session})", Domain, Sessions);
+        SessionStarted?.Invoke(Domain);
+
+        var handshakes = new List<FrontendHandshake>();
+        var deviceRoot = XenbusPaths.Domain(Domain) + "/device";
+        var types = await store.TryReadStringAsync(deviceRoot, cancellation).ConfigureAwait(false) is null
+            ? []
+            : await store.DirectoryAsync(deviceRoot, cancellation).ConfigureAwait(false);
+        foreach (var type in types)
+        {
+            if (!_drivers.TryGetValue(type, out var driver))
+            {
+                _logger.LogWarning("No frontend for device type '{Type}'; its devices stay unconnected", type);
+                continue;
+            }
+
+            foreach (var id in await store.DirectoryAsync(deviceRoot + "/" + type, cancellation).ConfigureAwait(false))
+            {
+                if (int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var devid))
+                {
+                    handshakes.Add(new FrontendHandshake(store, driver, memory, Domain, devid, Changed));
+                }
+            }
+        }
+
+        _handshakes = handshakes;
+        foreach (var handshake in handshakes)
+        {
+            await handshake.StartAsync(cancellation).ConfigureAwait(false);
+        }
+
+        try
+        {
+            // Watch events drive everything from here; the stream ends when the daemon goes away.
+            await foreach (var watch in store.WatchEvents.ReadAllAsync(cancellation).ConfigureAwait(false))
+            {
+                foreach (var handshake in handshakes.Where(h => h.WatchToken == watch.Token))
+                {
+                    await handshake.EvaluateAsync(cancellation).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            _handshakes = [];
+            Domain = -1;
+        }
+    }
+
+    private void Changed(DeviceStateChange change)
+    {
+        _states[(change.Type, change.Id)] = change.State;
+        _logger.LogInformation("Device {Type}/{Id}: {State}", change.Type, change.Id, change.State);
+        DeviceStateChanged?.Invoke(change);
+    }
+}

@@ -1,0 +1,23 @@
+namespace ParaIo.Frontend.Agent;
+
+/// <summary>How a guest agent reaches its daemon and who it says it is.</summary>
+public sealed class GuestAgentOptions
+{
+    /// <summary>The domain name the operator created.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The domain's token, from <c>paraioctl domain create</c>.</summary>
+    public required string Token { get; init; }
+
+    /// <summary>The daemon's store socket.</summary>
+    public required string SocketPath { get; init; }
+
+    /// <summary>Pages of the grant pool created for each session (4 KiB each).</summary>
+    public int PoolPages { get; init; } = 1024;
+
+    /// <summary>First pause before reconnecting; it doubles up to <see cref="MaxReconnectDelay"/>.</summary>
+    public TimeSpan ReconnectDelay { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Longest pause between reconnection attempts.</summary>
+    public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromSeconds(2);
+}

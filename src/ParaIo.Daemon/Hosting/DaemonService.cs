@@ -1,0 +1,121 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ParaIo.Backend.Devices;
+using ParaIo.Backend.Domains;
+using ParaIo.Daemon.Control;
+using ParaIo.Daemon.Metrics;
+using ParaIo.Store.Client;
+using ParaIo.Store.Server;
+
+namespace ParaIo.Daemon.Hosting;
+
+/// <summary>
+/// paraiod's life: start the store on its socket, bring back every domain from the state file,
+/// serve guests and operators; on stop, walk every device to Closed before the store goes.
+/// </summary>
+public sealed class DaemonService : IHostedService, IAsyncDisposable
+{
+    private readonly ParaiodOptions _options;
+    private readonly IEnumerable<IBackendDriver> _drivers;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly ParaiodMetrics _metrics;
+    private DomainManager? _domains;
+    private StoreServer? _server;
+    private StoreClient? _store;
+    private PrometheusEndpoint? _prometheus;
+
+    /// <summary>Created by the host.</summary>
+    public DaemonService(IOptions<ParaiodOptions> options, IEnumerable<IBackendDriver> drivers, ILoggerFactory loggers)
+    {
+        _options = options.Value;
+        _drivers = drivers;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger("paraiod");
+        _metrics = new ParaiodMetrics(() => _domains, () => _server);
+    }
+
+    /// <summary>The running domain manager (for tests hosting the daemon in process).</summary>
+    public DomainManager? Domains => _domains;
+
+    /// <inheritdoc />
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var socketPath = _options.EffectiveSocketPath;
+        var stateDirectory = _options.EffectiveStateDirectory;
+        Directory.CreateDirectory(stateDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var socketDirectory = Path.GetDirectoryName(Path.GetFullPath(socketPath))!;
+        Directory.CreateDirectory(socketDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+
+        var registry = new DomainRegistry(Path.Combine(stateDirectory, "domains.json"));
+        _domains = new DomainManager(registry, _drivers, _loggers);
+        var control = new ControlService(_domains, id => _server?.Disconnect(id) ?? false, _metrics, _loggers.CreateLogger<ControlService>());
+        _server = new StoreServer(
+            new StoreServerOptions
+            {
+                SocketPath = socketPath,
+                Authenticator = StoreAuthenticators.LocalDom0(_domains.AuthenticateGuestAsync),
+                ConnectionClosed = _domains.OnConnectionClosed,
+                ControlHandler = control.HandleAsync,
+            },
+            _loggers.CreateLogger<StoreServer>());
+        _server.Start();
+        _store = await StoreClient.ConnectAsync(socketPath, StoreAuthenticators.Dom0Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await _domains.StartAsync(_store, cancellationToken).ConfigureAwait(false);
+        if (!string.IsNullOrEmpty(_options.MetricsListen))
+        {
+            _prometheus = PrometheusEndpoint.TryStart(_options.MetricsListen, _logger);
+        }
+
+        _logger.LogInformation(
+            "paraiod ready: store socket {Socket}, state {State}, {Domains} domain(s), device types {Types}, metrics {Metrics}",
+            socketPath,
+            stateDirectory,
+            registry.Domains.Count,
+            string.Join(", ", _domains.DeviceTypes),
+            _prometheus?.Url ?? "off");
+    }
+
+    /// <inheritdoc />
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_domains is not null)
+        {
+            await _domains.ShutdownAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_store is not null)
+        {
+            await _store.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_server is not null)
+        {
+            await _server.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        _logger.LogInformation("paraiod stopped: every device walked to Closed");
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_prometheus is not null)
+        {
+            await _prometheus.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_domains is not null)
+        {
+            await _domains.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_server is not null)
+        {
+            await _server.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _metrics.Dispose();
+    }
+}

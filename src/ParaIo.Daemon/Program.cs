@@ -1,0 +1,82 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using ParaIo.Backend.Devices;
+using ParaIo.Backend.Loop;
+using ParaIo.Daemon.Hosting;
+
+// paraiod: runs with no configuration at all (embedded defaults), or with --config FILE.
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine("""
+        paraiod - the ParaIo backend daemon (the dom0 role)
+
+        Usage: paraiod [--config FILE] [--socket PATH] [--state-dir DIR] [--metrics HOST:PORT|""]
+
+          --config FILE      JSON configuration (section "Paraiod"); the embedded defaults apply without it
+          --socket PATH      the store socket (default: $PARAIO_SOCKET, /run/paraio/paraiod.sock for root,
+                             else $XDG_RUNTIME_DIR/paraio/paraiod.sock or /tmp/paraio-$UID/paraiod.sock)
+          --state-dir DIR    where domains are kept across restarts (default: /var/lib/paraio for root,
+                             else ~/.local/state/paraio)
+          --metrics ADDR     Prometheus text endpoint, http://ADDR/metrics (default 127.0.0.1:9464; "" turns it off)
+
+        Stop it with Ctrl+C or SIGTERM: every device walks to Closed first.
+        Manage it with paraioctl (domain create|list|destroy, device list, store ls|read|write|watch).
+        """);
+    return 0;
+}
+
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, DisableDefaults = false, ContentRootPath = AppContext.BaseDirectory });
+using (var defaults = typeof(DaemonService).Assembly.GetManifestResourceStream("paraiod.defaults.json")!)
+{
+    var copy = new MemoryStream();
+    defaults.CopyTo(copy);
+    copy.Position = 0;
+    builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Json.JsonStreamConfigurationSource { Stream = copy });
+}
+
+var configFile = ArgumentAfter(args, "--config");
+if (configFile is not null)
+{
+    if (!File.Exists(configFile))
+    {
+        Console.Error.WriteLine($"paraiod: no configuration file at {configFile}");
+        return 2;
+    }
+
+    builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false);
+}
+
+builder.Configuration.AddEnvironmentVariables("PARAIO_");
+builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
+{
+    ["--socket"] = "Paraiod:SocketPath",
+    ["--state-dir"] = "Paraiod:StateDirectory",
+    ["--metrics"] = "Paraiod:MetricsListen",
+    ["--config"] = "Paraiod:ConfigFile",
+});
+builder.Services.Configure<ParaiodOptions>(builder.Configuration.GetSection("Paraiod"));
+builder.Services.AddSingleton<IBackendDriver, LoopbackBackendDriver>();
+builder.Services.AddSingleton<DaemonService>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<DaemonService>());
+builder.Services.AddSystemd();
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(25));
+
+using var host = builder.Build();
+try
+{
+    await host.RunAsync();
+    return 0;
+}
+catch (IOException e)
+{
+    // Typically: another paraiod already listens on the socket.
+    Console.Error.WriteLine($"paraiod: {e.Message}");
+    return 1;
+}
+
+static string? ArgumentAfter(string[] args, string name)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+}
