@@ -6,4 +6,4 @@ namespace ParaIo.Backend.Domains;
 public sealed record DeviceSummary(string Domain, int DomainId, string Type, int Id, XenbusState FrontendState, XenbusState BackendState, string FrontendPath, string BackendPath);
 
 /// <summary>One domain as <c>paraioctl domain list</c> shows it.</summary>
-public sealed record DomainSummary(string Name, int DomainId, DomainStatus Status, int Devices);
+public sealed record DomainSummary(string Name, int DomainId, DomainStatus Status, int Devices, int MappedGrants);

@@ -145,7 +145,9 @@ public sealed class DomainManager : IAsyncDisposable
 
     /// <summary>Every domain with its status.</summary>
     public IReadOnlyList<DomainSummary> ListDomains() =>
-        [.. _registry.Domains.Select(r => new DomainSummary(r.Name, r.DomainId, _supervisors.TryGetValue(r.DomainId, out var s) ? s.Status : DomainStatus.Created, r.Devices.Count))];
+        [.. _registry.Domains.Select(r => _supervisors.TryGetValue(r.DomainId, out var s)
+            ? new DomainSummary(r.Name, r.DomainId, s.Status, r.Devices.Count, s.MappedGrants)
+            : new DomainSummary(r.Name, r.DomainId, DomainStatus.Created, r.Devices.Count, 0))];
 
     /// <summary>Every device (of one domain, if named) with both ends' states read from the store.</summary>
     public async Task<IReadOnlyList<DeviceSummary>> ListDevicesAsync(string? name, CancellationToken cancellation)

@@ -129,6 +129,7 @@ public sealed class ControlService
             w.WriteNumber("domid", domain.DomainId);
             w.WriteString("state", domain.Status.ToString().ToLowerInvariant());
             w.WriteNumber("devices", domain.Devices);
+            w.WriteNumber("mappedGrants", domain.MappedGrants);
             w.WriteEndObject();
         }
 

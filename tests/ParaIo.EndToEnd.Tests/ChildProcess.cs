@@ -1,0 +1,127 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace ParaIo.EndToEnd.Tests;
+
+/// <summary>
+/// One of ParaIo's programs started as a real process (<c>dotnet program.dll args</c>), with its
+/// output collected line by line. Dispose kills and reaps it, so no test leaves one behind.
+/// </summary>
+internal sealed class ChildProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly BlockingCollection<string> _lines = [];
+    private readonly ConcurrentQueue<string> _all = new();
+
+    private ChildProcess(Process process) => _process = process;
+
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Everything printed so far, for failure messages.</summary>
+    public string Output => string.Join('\n', _all);
+
+    public static ChildProcess Start(string program, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, program + ".dll"));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
+        var child = new ChildProcess(process);
+        process.OutputDataReceived += (_, e) => child.Add(e.Data);
+        process.ErrorDataReceived += (_, e) => child.Add(e.Data is null ? null : "stderr: " + e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return child;
+    }
+
+    private void Add(string? line)
+    {
+        if (line is not null)
+        {
+            _all.Enqueue(line);
+            _lines.Add(line);
+        }
+    }
+
+    /// <summary>Waits for a line containing <paramref name="text"/>; throws with the output so far on timeout.</summary>
+    public string WaitForLine(string text, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            var left = TimeSpan.FromSeconds((double)(deadline - Stopwatch.GetTimestamp()) / Stopwatch.Frequency);
+            if (left <= TimeSpan.Zero || !_lines.TryTake(out var line, left))
+            {
+                throw new TimeoutException($"No line with '{text}' within {timeout.TotalSeconds} s. Output:\n{Output}");
+            }
+
+            if (line.Contains(text, StringComparison.Ordinal))
+            {
+                return line;
+            }
+        }
+    }
+
+    /// <summary>SIGKILL, as <c>kill -9</c>.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
+    }
+
+    /// <summary>SIGTERM, as a service manager stops a daemon; waits for the exit.</summary>
+    public int Terminate(TimeSpan timeout)
+    {
+        _ = Native.Kill(_process.Id, Native.SIGTERM);
+        if (!_process.WaitForExit(timeout))
+        {
+            throw new TimeoutException($"The process did not exit within {timeout.TotalSeconds} s of SIGTERM. Output:\n{Output}");
+        }
+
+        return _process.ExitCode;
+    }
+
+    public int WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout))
+        {
+            throw new TimeoutException($"The process did not exit within {timeout.TotalSeconds} s. Output:\n{Output}");
+        }
+
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(10_000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,89 @@
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using ParaIo.RingBuffer.Grants;
+using ParaIo.Store;
+using ParaIo.Store.Client;
+
+namespace ParaIo.EndToEnd.Tests;
+
+/// <summary>What a guest may and may not do to paraiod and to other guests.</summary>
+[TestClass]
+public sealed class GuestIsolationTests
+{
+    [TestMethod]
+    public async Task AGuestWithAWrongTokenIsRefusedWithAClearMessage()
+    {
+        await using var daemon = await Paraiod.StartAsync();
+        await daemon.CreateDomainAsync("web", "loop");
+
+        using var guest = daemon.StartGuest("web", "not-the-token");
+
+        Assert.AreEqual(1, guest.WaitForExit(Paraiod.Patience));
+        StringAssert.Contains(guest.Output, "refused domain 'web'");
+    }
+
+    [TestMethod]
+    public async Task AGuestCannotClaimAnotherGuestsDomain()
+    {
+        await using var daemon = await Paraiod.StartAsync();
+        var (_, tokenA) = await daemon.CreateDomainAsync("a", "loop");
+        await daemon.CreateDomainAsync("b", "loop");
+
+        using var impostor = daemon.StartGuest("b", tokenA);
+
+        Assert.AreEqual(1, impostor.WaitForExit(Paraiod.Patience));
+        var b = (await daemon.ControlAsync("domain-list")).EnumerateArray().Single(d => d.GetProperty("name").GetString() == "b");
+        Assert.AreEqual("created", b.GetProperty("state").GetString());
+    }
+
+    [TestMethod]
+    public async Task AGuestCannotConnectTwiceToTheSameDomain()
+    {
+        await using var daemon = await Paraiod.StartAsync();
+        var (_, token) = await daemon.CreateDomainAsync("web", "loop");
+        using var first = daemon.StartGuest("web", token);
+        await daemon.WaitForDevicesAsync("web", 4, 4);
+
+        using var second = daemon.StartGuest("web", token);
+
+        Assert.AreEqual(1, second.WaitForExit(Paraiod.Patience));
+        Assert.IsFalse(first.HasExited);
+    }
+
+    [TestMethod]
+    public async Task AGuestReadsItsOwnSubtreeAndItsBackendButNotAnotherGuests()
+    {
+        await using var daemon = await Paraiod.StartAsync();
+        var (a, tokenA) = await daemon.CreateDomainAsync("a", "loop");
+        var (b, _) = await daemon.CreateDomainAsync("b", "loop");
+        using var pool = GrantPool.Create(64);
+        await using var guest = await StoreClient.ConnectAsync(daemon.SocketPath, "a", tokenA, [pool.FileDescriptor]);
+
+        Assert.AreEqual(a, guest.Domain);
+        Assert.AreEqual("a", await guest.ReadStringAsync($"/local/domain/{a}/name"));
+        Assert.AreEqual("2", await guest.ReadStringAsync($"/local/domain/0/backend/loop/{a}/0/state"), "its backend is waiting for it (InitWait)");
+        var other = await Assert.ThrowsExactlyAsync<StoreException>(() => guest.ReadStringAsync($"/local/domain/{b}/name"));
+        Assert.AreEqual(StoreError.PermissionDenied, other.Error);
+        var otherBackend = await Assert.ThrowsExactlyAsync<StoreException>(() => guest.ReadStringAsync($"/local/domain/0/backend/loop/{b}/0/state"));
+        Assert.AreEqual(StoreError.PermissionDenied, otherBackend.Error);
+        var write = await Assert.ThrowsExactlyAsync<StoreException>(() => guest.WriteAsync($"/local/domain/0/backend/loop/{a}/0/state", "4"));
+        Assert.AreEqual(StoreError.PermissionDenied, write.Error);
+        var control = await Assert.ThrowsExactlyAsync<StoreException>(() => guest.ControlAsync(["domain-list"]));
+        Assert.AreEqual(StoreError.PermissionDenied, control.Error);
+    }
+
+    [TestMethod]
+    public async Task ADestroyedDomainsIdIsReusedOnlyAfterItsTeardown()
+    {
+        await using var daemon = await Paraiod.StartAsync();
+        var (first, token) = await daemon.CreateDomainAsync("old", "loop");
+        using var guest = daemon.StartGuest("old", token);
+        await daemon.WaitForDevicesAsync("old", 4, 4);
+
+        var destroyed = await daemon.ControlAsync("domain-destroy", "old");
+        var (second, _) = await daemon.CreateDomainAsync("new", "loop");
+
+        Assert.AreEqual(first, destroyed.GetProperty("domid").GetInt32());
+        Assert.AreEqual(first, second, "the id is free again once the destroy has returned");
+        Assert.AreEqual(1, (await daemon.ControlAsync("domain-list")).GetArrayLength());
+    }
+}
