@@ -1,0 +1,12 @@
+namespace ParaIo.Load;
+
+/// <summary>
+/// Progress on stderr, so stdout carries only the report (the table, or the JSON document).
+/// </summary>
+internal static class ProgressLog
+{
+    private static readonly long s_started = Measurement.Clock.Now;
+
+    public static void Write(string message) =>
+        Console.Error.WriteLine($"[{Measurement.Clock.Seconds(Measurement.Clock.Now - s_started),6:0.0}s] {message}");
+}

@@ -1,0 +1,15 @@
+namespace ParaIo.Load.Reporting;
+
+/// <summary>One scenario's figures: every transport measured, and the rows of the comparison.</summary>
+/// <param name="Name">The scenario's name on the command line.</param>
+/// <param name="Measures">What it measures.</param>
+/// <param name="Transports">Full figures of each transport.</param>
+/// <param name="Rows">The comparison as it appears in the table.</param>
+internal sealed record ScenarioResult(string Name, string Measures, IReadOnlyList<TransportFigures> Transports, IReadOnlyList<ReportRow> Rows)
+{
+    /// <summary>Cores other processes on the machine kept busy on average while the scenario ran (noise).</summary>
+    public double BackgroundCores { get; init; }
+
+    /// <summary>Cores the hypervisor took away on average while the scenario ran (steal time).</summary>
+    public double StolenCores { get; init; }
+}
