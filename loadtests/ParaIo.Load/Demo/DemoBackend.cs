@@ -20,27 +20,27 @@ internal static class DemoBackend
         var statsPage = peer.Pool.GetPage(command.FirstPage);
         peer.Control.Reply(PeerReply.Ready);
         var ring = queue.Ring;
-        var deadline = PeerContext.Deadline(command);
+        // Bounds every wait without a futex timeout (which would arm a kernel timer on each sleep).
+        using var limit = new CancellationTokenSource(TimeSpan.FromMilliseconds(command.LimitMs));
         var served = 0L;
         var nextPublish = 0L;
         var stop = false;
         while (!stop)
         {
-            if (queue.WaitForRequests(Spin, timeoutMs: 250))
+            if (!queue.WaitForRequests(Spin, timeoutMs: -1, limit.Token))
             {
-                while (ring.TryConsumeRequest(out var request))
-                {
-                    ring.WriteResponse(new LoadResponse { Sequence = request.Sequence, SentAt = request.SentAt });
-                    stop |= request.IsStop;
-                    served++;
-                }
+                limit.Token.ThrowIfCancellationRequested();
+                throw new InvalidDataException(ring.Fault?.Reason ?? "The request wait ended without a request.");
+            }
 
-                queue.Push();
-            }
-            else if (ring.IsFaulted || Clock.Now > deadline)
+            while (ring.TryConsumeRequest(out var request))
             {
-                throw new InvalidDataException(ring.Fault?.Reason ?? "The demo ran past its time limit.");
+                ring.WriteResponse(new LoadResponse { Sequence = request.Sequence, SentAt = request.SentAt });
+                stop |= request.IsStop;
+                served++;
             }
+
+            queue.Push();
 
             var now = Clock.Now;
             if (now >= nextPublish || stop)

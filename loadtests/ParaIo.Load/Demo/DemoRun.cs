@@ -66,7 +66,8 @@ internal static class DemoRun
             {
                 if (sampler.Next(thread) is { } line)
                 {
-                    console.WriteLine(string.Join("  ", s_plainNames.Zip(line, (name, cell) => $"{name}={cell}")));
+                    // Plain key=value lines for a pipe or a file; Spectre would wrap them at its width.
+                    Console.Out.WriteLine(string.Join("  ", s_plainNames.Zip(line, (name, cell) => $"{name}={cell}")));
                 }
             }
         }
@@ -173,7 +174,6 @@ internal static class DemoRun
             var ring = queue.Ring;
             var template = LoadRequest.Template();
             var (_, end) = run.Window.Start();
-            var deadline = RunContext.Deadline(end);
             var sequence = 0ul;
             for (var burst = 0; ; burst++)
             {
@@ -191,15 +191,10 @@ internal static class DemoRun
                 queue.Push();
                 for (var answered = 0; answered < size;)
                 {
-                    if (!queue.WaitForResponses(DemoBackend.Spin, timeoutMs: 250))
+                    if (!queue.WaitForResponses(DemoBackend.Spin, timeoutMs: -1, run.Cancellation))
                     {
                         run.Cancellation.ThrowIfCancellationRequested();
-                        if (ring.Fault is not null || Clock.Now > deadline)
-                        {
-                            throw new InvalidDataException(ring.Fault?.Reason ?? "The peer stopped answering.");
-                        }
-
-                        continue;
+                        throw new InvalidDataException(ring.Fault?.Reason ?? "The response wait ended without a response.");
                     }
 
                     while (ring.TryTakeResponse(out var response))

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using ParaIo.Load.Linux;
 using ParaIo.Load.Measurement;
@@ -21,6 +22,8 @@ internal static class PeerHost
 
     public static int Run(string socketPath, int parentId)
     {
+        // Ctrl+C reaches the whole process group; the parent decides when its peer ends.
+        using var ignoreInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => context.Cancel = true);
         StartWatchdog(parentId);
         using var control = new ControlChannel(Connect(socketPath, (byte)'C'));
         using var data = Connect(socketPath, (byte)'D');

@@ -232,9 +232,10 @@ internal static class RoundTripPolling
         var memory = peer.Pool.GetPage(command.FirstPage);
         ref var fromParent = ref SharedSlot.At(memory, LimitRequestOffset);
         ref var toParent = ref SharedSlot.At(memory, LimitResponseOffset);
+        // Read before Ready: once the parent hears Ready it may publish the next sequence at once.
+        var seen = Volatile.Read(ref fromParent.Sequence);
         peer.Control.Reply(PeerReply.Ready);
         var guard = PeerContext.Guard(command, "the parent's slot");
-        var seen = Volatile.Read(ref fromParent.Sequence);
         while (true)
         {
             while (!SharedSlot.HasNew(ref fromParent, seen))

@@ -345,9 +345,10 @@ internal static class Throughput
         ref var tail = ref Unsafe.As<byte, ulong>(ref memory[LimitTailOffset]);
         var slots = MemoryMarshal.Cast<byte, LoadRequest>(memory[PoolLayout.PageSize..]);
         var mask = (ulong)command.Argument - 1;
+        // The last round left the consumer caught up; indices run on from there.
+        ulong consumed = Volatile.Read(ref tail), checksum = 0;
         peer.Control.Reply(PeerReply.Ready);
         var guard = PeerContext.Guard(command, "the limit's producer");
-        ulong consumed = Volatile.Read(ref tail), checksum = 0;
         var stop = false;
         while (!stop)
         {
