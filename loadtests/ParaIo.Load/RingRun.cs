@@ -27,6 +27,7 @@ internal static class RingRun
             foreach (var name in chosen)
             {
                 var before = CpuSample.Take(session.Peer.Id);
+                var (allocated, collections) = (GC.GetTotalAllocatedBytes(precise: true), GC.CollectionCount(0));
                 var result = name switch
                 {
                     RoundTripPolling.Name => RoundTripPolling.Run(session),
@@ -36,7 +37,13 @@ internal static class RingRun
                     _ => throw new ArgumentOutOfRangeException(nameof(scenarios), name, "Unknown scenario."),
                 };
                 var after = CpuSample.Take(session.Peer.Id);
-                results.Add(result with { BackgroundCores = CpuSample.OtherCores(before, after), StolenCores = CpuSample.StolenCores(before, after) });
+                results.Add(result with
+                {
+                    BackgroundCores = CpuSample.OtherCores(before, after),
+                    StolenCores = CpuSample.StolenCores(before, after),
+                    ParentAllocatedBytes = GC.GetTotalAllocatedBytes(precise: true) - allocated,
+                    ParentGen0Collections = GC.CollectionCount(0) - collections,
+                });
                 ProgressLog.Write($"{name}: done; other processes kept {results[^1].BackgroundCores:0.00} of {Environment.ProcessorCount} cores busy meanwhile.");
             }
         }

@@ -166,8 +166,9 @@ internal sealed class PeerProcess : IDisposable
                 _process.WaitForExit(ExitTimeoutMs);
             }
         }
-        catch (Exception e) when (e is SocketException or IOException or TimeoutException or InvalidOperationException)
+        catch (Exception e)
         {
+            // Whatever went wrong (a dead peer gives EPIPE, a hung one a timeout), killing follows.
             ProgressLog.Write($"peer {_process.Id} did not quit cleanly: {e.Message}");
         }
 

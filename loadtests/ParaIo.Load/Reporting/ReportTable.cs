@@ -71,5 +71,7 @@ internal static class ReportTable
     }
 
     private static string Ratio(double value) =>
-        double.IsNaN(value) || double.IsInfinity(value) ? "n/a" : value.ToString("0.00", CultureInfo.InvariantCulture) + "×";
+        double.IsNaN(value) || double.IsInfinity(value)
+            ? "n/a"
+            : value.ToString(value < 0.1 ? "0.0000" : value < 100 ? "0.00" : "0", CultureInfo.InvariantCulture) + "×";
 }

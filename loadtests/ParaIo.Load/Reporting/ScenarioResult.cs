@@ -12,4 +12,13 @@ internal sealed record ScenarioResult(string Name, string Measures, IReadOnlyLis
 
     /// <summary>Cores the hypervisor took away on average while the scenario ran (steal time).</summary>
     public double StolenCores { get; init; }
+
+    /// <summary>
+    /// Bytes this process allocated during the whole scenario, control messages included: a few
+    /// kilobytes show that the measured loops allocate nothing per request.
+    /// </summary>
+    public long ParentAllocatedBytes { get; init; }
+
+    /// <summary>Gen-0 collections in this process during the scenario.</summary>
+    public int ParentGen0Collections { get; init; }
 }

@@ -85,6 +85,7 @@ internal static class RoundTripPolling
             }
 
             var finish = Clock.Now;
+            guard.Progress();
             Check(response.Sequence, sequence);
             if (start >= measureFrom)
             {
@@ -114,6 +115,7 @@ internal static class RoundTripPolling
         {
             if (ring.TryConsumeRequest(out var request))
             {
+                guard.Progress();
                 ring.WriteResponse(new LoadResponse { Sequence = request.Sequence, SentAt = request.SentAt });
                 if (ring.PushResponses())
                 {
@@ -214,6 +216,7 @@ internal static class RoundTripPolling
 
             var reply = fromPeer;
             var finish = Clock.Now;
+            guard.Progress();
             if (stopping)
             {
                 break;
@@ -243,6 +246,7 @@ internal static class RoundTripPolling
                 guard.Spin();
             }
 
+            guard.Progress();
             var request = fromParent;
             seen = request.Sequence;
             SharedSlot.Publish(ref toParent, request);

@@ -97,6 +97,7 @@ internal static class Throughput
                 continue;
             }
 
+            guard.Progress();
             for (var i = 0; i < free; i++)
             {
                 ref var request = ref ring.NextRequest();
@@ -150,6 +151,7 @@ internal static class Throughput
 
             if (consumed != 0)
             {
+                guard.Progress();
                 if (ring.PushResponses())
                 {
                     queue.Responses.Notify();
@@ -310,6 +312,7 @@ internal static class Throughput
                 }
             }
 
+            guard.Progress();
             for (var i = 0; i < free; i++)
             {
                 ref var slot = ref slots[(int)(++produced & mask)];
@@ -371,6 +374,7 @@ internal static class Throughput
 
             // Release: the slots are read before tail hands them back.
             Volatile.Write(ref tail, consumed);
+            guard.Progress();
         }
 
         return new PeerReply(PeerStatus.Done, (long)checksum);

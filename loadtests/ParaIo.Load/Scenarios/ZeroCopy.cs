@@ -93,8 +93,11 @@ internal static class ZeroCopy
             if (answers == 0)
             {
                 guard.Spin();
+                continue;
             }
-            else if (ring.PushRequests())
+
+            guard.Progress();
+            if (ring.PushRequests())
             {
                 queue.Requests.Notify();
             }
@@ -155,6 +158,7 @@ internal static class ZeroCopy
 
             if (consumed != 0)
             {
+                guard.Progress();
                 if (ring.PushResponses())
                 {
                     queue.Responses.Notify();
