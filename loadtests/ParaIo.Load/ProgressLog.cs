@@ -7,6 +7,9 @@ internal static class ProgressLog
 {
     private static readonly long s_started = Measurement.Clock.Now;
 
-    public static void Write(string message) =>
-        Console.Error.WriteLine($"[{Measurement.Clock.Seconds(Measurement.Clock.Now - s_started),6:0.0}s] {message}");
+    public static void Write(string message)
+    {
+        var started = s_started; // first touch starts the clock, before "now" is read
+        Console.Error.WriteLine($"[{Measurement.Clock.Seconds(Measurement.Clock.Now - started),6:0.0}s] {message}");
+    }
 }

@@ -138,7 +138,12 @@ internal static class ZeroCopy
                 consumed++;
                 stop |= request.IsStop;
                 // The page count comes from the guest: bound it before it indexes anything.
-                var pages = Math.Min(request.PageCount, (uint)ZeroCopyRequest.MaxPages);
+                var pages = request.PageCount;
+                if (pages > ZeroCopyRequest.MaxPages)
+                {
+                    throw new InvalidDataException($"Request {request.Sequence} names {pages} pages; at most {ZeroCopyRequest.MaxPages} fit.");
+                }
+
                 var fold = 0ul;
                 for (var i = 0; i < (int)pages; i++)
                 {
