@@ -35,7 +35,7 @@ internal static class DemoBackend
 
             while (ring.TryConsumeRequest(out var request))
             {
-                ring.WriteResponse(new LoadResponse { Sequence = request.Sequence, SentAt = request.SentAt });
+                ring.WriteResponse(new LoadResponse { Sequence = request.Sequence });
                 stop |= request.IsStop;
                 served++;
             }

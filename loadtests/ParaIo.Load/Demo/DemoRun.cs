@@ -179,13 +179,13 @@ internal static class DemoRun
             {
                 var stopping = Clock.Now >= end;
                 var size = stopping ? 1 : 1 + (burst % MaxBurst);
+                var sentAt = Clock.Now;
                 for (var i = 0; i < size; i++)
                 {
                     ref var request = ref ring.NextRequest();
                     request = template;
                     request.Sequence = ++sequence;
                     request.Flags = stopping ? LoadRequest.StopFlag : 0;
-                    request.SentAt = Clock.Now;
                 }
 
                 queue.Push();
@@ -197,9 +197,10 @@ internal static class DemoRun
                         throw new InvalidDataException(ring.Fault?.Reason ?? "The response wait ended without a response.");
                     }
 
-                    while (ring.TryTakeResponse(out var response))
+                    while (ring.TryTakeResponse(out _))
                     {
-                        Latencies.RecordValue(Math.Max(1, Clock.Nanoseconds(Clock.Now - response.SentAt)));
+                        // From the push of its burst to its answer: the round trip this request saw.
+                        Latencies.RecordValue(Math.Max(1, Clock.Nanoseconds(Clock.Now - sentAt)));
                         answered++;
                     }
                 }

@@ -25,6 +25,13 @@ internal static unsafe partial class Native
     [LibraryImport(Lib, EntryPoint = "getppid")]
     public static partial int GetParentProcessId();
 
+    /// <summary>
+    /// The CPU this thread runs on now (glibc reads it from rseq or the vDSO, no system call).
+    /// Thread.GetCurrentProcessorId caches its answer, which would blur the placement figures.
+    /// </summary>
+    [LibraryImport(Lib, EntryPoint = "sched_getcpu")]
+    public static partial int CurrentCpu();
+
     public static System.ComponentModel.Win32Exception ErrnoException(string what)
     {
         var errno = Marshal.GetLastPInvokeError();

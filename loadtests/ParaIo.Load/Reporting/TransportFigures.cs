@@ -8,9 +8,11 @@ namespace ParaIo.Load.Reporting;
 /// <param name="Latency">Round-trip distribution, for latency scenarios.</param>
 /// <param name="Rate">Requests and bytes per second, for throughput scenarios.</param>
 /// <param name="Counters">Event channel counters and checks from both sides, where the transport has them.</param>
+/// <param name="Placement">For latency scenarios, the round trips split by same vCPU and across vCPUs.</param>
 internal sealed record TransportFigures(
     string Transport,
     string Description,
     LatencyFigures? Latency = null,
     RateFigures? Rate = null,
-    IReadOnlyDictionary<string, long>? Counters = null);
+    IReadOnlyDictionary<string, long>? Counters = null,
+    PlacedLatency? Placement = null);

@@ -33,7 +33,7 @@ internal static class RoundTripBlocking
         var before = (queue.Requests.Notifications, queue.Requests.Wakeups, queue.Responses.Sleeps, queue.Ring.RequestProducer);
         using var toPeer = EventFd.Create();
         using var fromPeer = EventFd.Create();
-        LatencyRecorder ring = new(), eventFd = new(), socket = new();
+        PlacedLatencyRecorder ring = new(), eventFd = new(), socket = new();
         var sequence = 0ul; // the ring's request numbers run on from round to round
         var peer = session.Interleave(Name,
         [
@@ -42,7 +42,8 @@ internal static class RoundTripBlocking
             new Leg("socket", PeerOp.SocketRoundTrip, run => RoundTripPolling.Socket(run, socket)),
         ]);
 
-        var (ringFigures, eventFdFigures, socketFigures) = (ring.Summarize(), eventFd.Summarize(), socket.Summarize());
+        var (ringPlaced, eventFdPlaced, socketPlaced) = (ring.Summarize(), eventFd.Summarize(), socket.Summarize());
+        var (ringFigures, eventFdFigures, socketFigures) = (ringPlaced.All, eventFdPlaced.All, socketPlaced.All);
         var counters = new Dictionary<string, long>
         {
             // Counted over warm-up and measured rounds together, like roundTrips.
@@ -59,17 +60,19 @@ internal static class RoundTripBlocking
             Name,
             "request/response round trip with both sides asleep in the kernel while waiting (µs)",
             [
-                new TransportFigures("paraio", "FrontQueue/BackQueue with event channels, spin 0: FinalCheck arms the event index, then the futex", ringFigures, Counters: counters),
-                new TransportFigures("eventfd", "two eventfds, blocking write and read: the kernel wake-up alone, no payload", eventFdFigures),
-                new TransportFigures("socket", "Unix-domain stream socket, 64 bytes each way, blocking send and receive", socketFigures),
+                new TransportFigures("paraio", "FrontQueue/BackQueue with event channels, spin 0: FinalCheck arms the event index, then the futex", ringFigures, Counters: counters, Placement: ringPlaced),
+                new TransportFigures("eventfd", "two eventfds, blocking write and read: the kernel wake-up alone, no payload", eventFdFigures, Placement: eventFdPlaced),
+                new TransportFigures("socket", "Unix-domain stream socket, 64 bytes each way, blocking send and receive", socketFigures, Placement: socketPlaced),
             ],
             [
                 new ReportRow("p50", "µs", true, ringFigures.P50Us, socketFigures.P50Us, eventFdFigures.P50Us, "eventfd", "≤ 1.2× eventfd, < socket", met),
                 new ReportRow("p99", "µs", true, ringFigures.P99Us, socketFigures.P99Us, eventFdFigures.P99Us, "eventfd", null, null),
+                new ReportRow($"p50 same vCPU ({Share(ringPlaced)}/{Share(socketPlaced)}/{Share(eventFdPlaced)} of trips)", "µs", true, ringPlaced.SameCpu.P50Us, socketPlaced.SameCpu.P50Us, eventFdPlaced.SameCpu.P50Us, "eventfd", null, null),
+                new ReportRow("p50 across vCPUs", "µs", true, ringPlaced.CrossCpu.P50Us, socketPlaced.CrossCpu.P50Us, eventFdPlaced.CrossCpu.P50Us, "eventfd", null, null),
             ]);
     }
 
-    private static void Ring(RunContext run, FrontQueue<LoadRequest, LoadResponse> queue, LatencyRecorder recorder, ref ulong lastSequence)
+    private static void Ring(RunContext run, FrontQueue<LoadRequest, LoadResponse> queue, PlacedLatencyRecorder recorder, ref ulong lastSequence)
     {
         var sequence = lastSequence;
         var ring = queue.Ring;
@@ -102,7 +105,7 @@ internal static class RoundTripBlocking
 
             if (start >= measureFrom)
             {
-                recorder.RecordTicks(finish - start);
+                recorder.Record(finish - start, Native.CurrentCpu(), response.Cpu);
             }
         }
 
@@ -125,7 +128,7 @@ internal static class RoundTripBlocking
 
             while (ring.TryConsumeRequest(out var request))
             {
-                ring.WriteResponse(new LoadResponse { Sequence = request.Sequence, SentAt = request.SentAt });
+                ring.WriteResponse(new LoadResponse { Sequence = request.Sequence, Cpu = Native.CurrentCpu() });
                 stop |= request.IsStop;
             }
 
@@ -135,7 +138,7 @@ internal static class RoundTripBlocking
         return new PeerReply(PeerStatus.Done, queue.Responses.Notifications, queue.Responses.Wakeups, queue.Requests.Sleeps);
     }
 
-    private static void EventFdPingPong(RunContext run, EventFd toPeer, EventFd fromPeer, LatencyRecorder recorder)
+    private static void EventFdPingPong(RunContext run, EventFd toPeer, EventFd fromPeer, PlacedLatencyRecorder recorder)
     {
         // Unblocks our read if the peer dies or the run overruns; the loop then sees the token set.
         using var unblock = run.Cancellation.Register(() => fromPeer.Signal(EventFdStop));
@@ -149,12 +152,13 @@ internal static class RoundTripBlocking
             }
 
             toPeer.Signal();
-            fromPeer.Wait();
+            var answer = fromPeer.Wait();
             var finish = Clock.Now;
             run.Cancellation.ThrowIfCancellationRequested();
             if (start >= measureFrom)
             {
-                recorder.RecordTicks(finish - start);
+                // The peer answers with its CPU + 1 (an eventfd cannot carry 0).
+                recorder.Record(finish - start, Native.CurrentCpu(), (int)answer - 1);
             }
         }
 
@@ -170,12 +174,15 @@ internal static class RoundTripBlocking
         do
         {
             value = fromParent.Wait();
-            toParent.Signal();
+            toParent.Signal((ulong)Native.CurrentCpu() + 1);
         }
         while (value < EventFdStop);
 
         return new PeerReply(PeerStatus.Done);
     }
+
+    private static string Share(PlacedLatency placed) =>
+        double.IsNaN(placed.SameCpuShare) ? "n/a" : $"{placed.SameCpuShare:0%}";
 
     /// <summary>A wait with no timeout returned false: the ring faulted, or the run was cancelled (peer lost, Ctrl+C, overrun).</summary>
     private static void CheckWait(string? fault, CancellationToken cancellation)

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using ParaIo.Load.Linux;
 using ParaIo.Load.Measurement;
 using ParaIo.Load.Peers;
 using ParaIo.Load.Reporting;
@@ -24,7 +25,7 @@ internal static class RoundTripPolling
         var queue = session.RoundTripPolling;
         var notificationsBefore = queue.Requests.Notifications;
         var page = session.Guest.Pages.Allocate();
-        LatencyRecorder ring = new(), socket = new(), limit = new();
+        PlacedLatencyRecorder ring = new(), socket = new(), limit = new();
         var sequence = 0ul; // the ring's request numbers run on from round to round
         var peer = session.Interleave(Name,
         [
@@ -33,7 +34,8 @@ internal static class RoundTripPolling
             new Leg("limit", PeerOp.LimitRoundTrip, run => Limit(run, session.Guest.Pool.GetPage(page), limit)) { FirstPage = page },
         ]);
 
-        var (ringFigures, socketFigures, limitFigures) = (ring.Summarize(), socket.Summarize(), limit.Summarize());
+        var (ringPlaced, socketPlaced, limitPlaced) = (ring.Summarize(), socket.Summarize(), limit.Summarize());
+        var (ringFigures, socketFigures, limitFigures) = (ringPlaced.All, socketPlaced.All, limitPlaced.All);
         var counters = new Dictionary<string, long>
         {
             ["frontendNotifications"] = queue.Requests.Notifications - notificationsBefore,
@@ -43,9 +45,9 @@ internal static class RoundTripPolling
             Name,
             "request/response round trip with both sides spinning (µs)",
             [
-                new TransportFigures("paraio", "FrontRing/BackRing, 64-byte request, 16-byte response, both ends poll the producer index; no event channel armed", ringFigures, Counters: counters),
-                new TransportFigures("socket", "Unix-domain stream socket, 64 bytes each way, blocking send and receive", socketFigures),
-                new TransportFigures("limit", "two bare 64-byte slots in the same shared pool, a sequence number polled with Volatile; no protocol", limitFigures),
+                new TransportFigures("paraio", "FrontRing/BackRing, 64-byte request, 16-byte response, both ends poll the producer index; no event channel armed", ringFigures, Counters: counters, Placement: ringPlaced),
+                new TransportFigures("socket", "Unix-domain stream socket, 64 bytes each way, blocking send and receive", socketFigures, Placement: socketPlaced),
+                new TransportFigures("limit", "two bare 64-byte slots in the same shared pool, a sequence number polled with Volatile; no protocol", limitFigures, Placement: limitPlaced),
             ],
             [
                 new ReportRow("p50", "µs", true, ringFigures.P50Us, socketFigures.P50Us, limitFigures.P50Us, "limit", "p50 ≤ 1 µs", ringFigures.P50Us <= 1.0),
@@ -54,7 +56,7 @@ internal static class RoundTripPolling
             ]);
     }
 
-    private static void Ring(RunContext run, FrontQueue<LoadRequest, LoadResponse> queue, LatencyRecorder recorder, ref ulong lastSequence)
+    private static void Ring(RunContext run, FrontQueue<LoadRequest, LoadResponse> queue, PlacedLatencyRecorder recorder, ref ulong lastSequence)
     {
         var sequence = lastSequence;
         var ring = queue.Ring;
@@ -89,7 +91,7 @@ internal static class RoundTripPolling
             Check(response.Sequence, sequence);
             if (start >= measureFrom)
             {
-                recorder.RecordTicks(finish - start);
+                recorder.Record(finish - start, Native.CurrentCpu(), response.Cpu);
             }
         }
 
@@ -116,7 +118,7 @@ internal static class RoundTripPolling
             if (ring.TryConsumeRequest(out var request))
             {
                 guard.Progress();
-                ring.WriteResponse(new LoadResponse { Sequence = request.Sequence, SentAt = request.SentAt });
+                ring.WriteResponse(new LoadResponse { Sequence = request.Sequence, Cpu = Native.CurrentCpu() });
                 if (ring.PushResponses())
                 {
                     queue.Responses.Notify();
@@ -141,7 +143,7 @@ internal static class RoundTripPolling
     }
 
     /// <summary>The socket's round trip; shared with <c>rtt-block</c>, where sockets are just as blocking.</summary>
-    public static void Socket(RunContext run, LatencyRecorder recorder)
+    public static void Socket(RunContext run, PlacedLatencyRecorder recorder)
     {
         var socket = run.Data;
         var request = LoadRequest.Template();
@@ -164,7 +166,7 @@ internal static class RoundTripPolling
             Check(reply.Sequence, request.Sequence);
             if (start >= measureFrom)
             {
-                recorder.RecordTicks(finish - start);
+                recorder.Record(finish - start, Native.CurrentCpu(), reply.Cpu);
             }
 
             run.Cancellation.ThrowIfCancellationRequested();
@@ -186,6 +188,7 @@ internal static class RoundTripPolling
         {
             // The reply is the same 64 bytes back: a 64-byte message each way.
             SocketIo.ReceiveExactly(socket, bytes);
+            message.Cpu = Native.CurrentCpu();
             SocketIo.SendAll(socket, bytes);
         }
         while (!message.IsStop);
@@ -193,7 +196,7 @@ internal static class RoundTripPolling
         return new PeerReply(PeerStatus.Done);
     }
 
-    private static void Limit(RunContext run, Span<byte> memory, LatencyRecorder recorder)
+    private static void Limit(RunContext run, Span<byte> memory, PlacedLatencyRecorder recorder)
     {
         ref var toPeer = ref SharedSlot.At(memory, LimitRequestOffset);
         ref var fromPeer = ref SharedSlot.At(memory, LimitResponseOffset);
@@ -225,7 +228,7 @@ internal static class RoundTripPolling
             Check(reply.Sequence, request.Sequence);
             if (start >= measureFrom)
             {
-                recorder.RecordTicks(finish - start);
+                recorder.Record(finish - start, Native.CurrentCpu(), reply.Cpu);
             }
         }
     }
@@ -249,6 +252,7 @@ internal static class RoundTripPolling
             guard.Progress();
             var request = fromParent;
             seen = request.Sequence;
+            request.Cpu = Native.CurrentCpu();
             SharedSlot.Publish(ref toParent, request);
             if (request.IsStop)
             {

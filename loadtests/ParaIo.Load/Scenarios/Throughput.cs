@@ -144,7 +144,7 @@ internal static class Throughput
             var consumed = 0;
             while (ring.TryConsumeRequest(out var request))
             {
-                ring.WriteResponse(new LoadResponse { Sequence = request.Sequence, SentAt = request.SentAt });
+                ring.WriteResponse(new LoadResponse { Sequence = request.Sequence });
                 stop |= request.IsStop;
                 consumed++;
             }
@@ -256,7 +256,7 @@ internal static class Throughput
             for (var i = 0; i < count; i++)
             {
                 var message = MemoryMarshal.Read<LoadRequest>(received.AsSpan(i * LoadRequest.Size));
-                acks[i] = new LoadResponse { Sequence = message.Sequence, SentAt = message.SentAt };
+                acks[i] = new LoadResponse { Sequence = message.Sequence };
                 stop |= message.IsStop;
             }
 

@@ -9,5 +9,9 @@ internal struct LoadResponse
     public const int Size = 16;
 
     public ulong Sequence;
-    public long SentAt;
+
+    /// <summary>The CPU the backend answered on, where the scenario reports placement; else 0.</summary>
+    public int Cpu;
+
+    public int Reserved;
 }
