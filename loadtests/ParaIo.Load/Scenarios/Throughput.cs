@@ -15,7 +15,8 @@ namespace ParaIo.Load.Scenarios;
 /// consumes all it sees, writes a response to each, and pushes once. The socket does the same work
 /// (a window of 64-byte messages written in one send, a 16-byte ack per message written back in one
 /// send); the limit is a bare single-producer single-consumer ring of 64-byte slots in the same
-/// shared pool, with no responses and no checks. Both ends spin; the socket blocks in the kernel.
+/// shared pool, with no responses and no checks (its consumer clears each slot it takes, the
+/// fastest bare variant on this CPU). Both ends spin; the socket blocks in the kernel.
 /// </summary>
 internal static class Throughput
 {
@@ -55,7 +56,7 @@ internal static class Throughput
             [
                 new TransportFigures("paraio", $"16-page ring of {window} slots; frontend fills all free slots then pushes once, backend consumes all, answers each, pushes once; both poll", Rate: ringFigures, Counters: counters),
                 new TransportFigures("socket", $"Unix-domain stream socket, a window of {window} 64-byte messages per send, a 16-byte ack per message, acks sent in one send per read", Rate: socketFigures),
-                new TransportFigures("limit", $"bare SPSC ring of {window} 64-byte slots in the same pool: head and tail indices only, no responses, no checks", Rate: limitFigures),
+                new TransportFigures("limit", $"bare SPSC ring of {window} 64-byte slots in the same pool: head and tail indices only, no responses, no checks; the consumer clears each slot it takes (FastForward-style)", Rate: limitFigures),
             ],
             [
                 new ReportRow("M req/s", "M/s", false, ringFigures.MillionsPerSecond, socketFigures.MillionsPerSecond, limitFigures.MillionsPerSecond, "limit", "≥ 30 M/s", ringFigures.MillionsPerSecond >= 30),
@@ -365,9 +366,14 @@ internal static class Throughput
 
             while (consumed != produced)
             {
+                ref var slot = ref slots[(int)(++consumed & mask)];
                 // The same single copy out of shared memory the ParaIo backend makes.
                 Unsafe.SkipInit(out LoadRequest message);
-                Unsafe.CopyBlockUnaligned(ref Unsafe.As<LoadRequest, byte>(ref message), ref Unsafe.As<LoadRequest, byte>(ref slots[(int)(++consumed & mask)]), LoadRequest.Size);
+                Unsafe.CopyBlockUnaligned(ref Unsafe.As<LoadRequest, byte>(ref message), ref Unsafe.As<LoadRequest, byte>(ref slot), LoadRequest.Size);
+                // Clear the slot, as FastForward-style queues do. A line the consumer leaves
+                // Modified goes back to the producer faster than one it leaves Shared: here the
+                // bare ring ran at ~85 M/s without this store and 120-240 M/s with it.
+                slot.Sequence = 0;
                 checksum += message.Sequence;
                 stop |= message.IsStop;
             }
