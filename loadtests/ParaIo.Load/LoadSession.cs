@@ -93,6 +93,10 @@ internal sealed class LoadSession : IDisposable
         var rounds = Math.Max(1, (int)Math.Round(Window.Duration / RoundLength));
         var slice = Window.Duration / rounds;
         var names = string.Join(", ", legs.Select(l => l.Transport));
+        // The scenario's setup (histograms of ~200 KB each) is garbage-free from here on; collect
+        // now so that no collection falls due inside a measured round.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
         if (Window.Warmup > TimeSpan.Zero)
         {
             ProgressLog.Write($"{scenario}: warm-up of {Window.Warmup.TotalSeconds:0.#} s each: {names} (peer {Peer.Id} consumes, this process produces)");
