@@ -1,0 +1,40 @@
+using System.Runtime.InteropServices;
+
+namespace ParaIo.Load.Linux;
+
+/// <summary>
+/// The few libc calls the load tool makes itself. The transport's own interop is internal to it,
+/// and the eventfd baseline must not borrow anything from the code it is compared against.
+/// </summary>
+internal static unsafe partial class Native
+{
+    private const string Lib = "libc";
+
+    public const int EFD_CLOEXEC = 0x80000;
+    public const int EINTR = 4;
+
+    [LibraryImport(Lib, EntryPoint = "eventfd", SetLastError = true)]
+    public static partial int EventFd(uint initialValue, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "read", SetLastError = true)]
+    public static partial nint Read(int fd, void* buffer, nuint count);
+
+    [LibraryImport(Lib, EntryPoint = "write", SetLastError = true)]
+    public static partial nint Write(int fd, void* buffer, nuint count);
+
+    [LibraryImport(Lib, EntryPoint = "getppid")]
+    public static partial int GetParentProcessId();
+
+    /// <summary>
+    /// The CPU this thread runs on now (glibc reads it from rseq or the vDSO, no system call).
+    /// Thread.GetCurrentProcessorId caches its answer, which would blur the placement figures.
+    /// </summary>
+    [LibraryImport(Lib, EntryPoint = "sched_getcpu")]
+    public static partial int CurrentCpu();
+
+    public static System.ComponentModel.Win32Exception ErrnoException(string what)
+    {
+        var errno = Marshal.GetLastPInvokeError();
+        return new System.ComponentModel.Win32Exception(errno, $"{what} failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
+    }
+}

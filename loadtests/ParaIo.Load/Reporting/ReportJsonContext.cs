@@ -1,0 +1,12 @@
+using System.Text.Json.Serialization;
+
+namespace ParaIo.Load.Reporting;
+
+/// <summary>Source-generated JSON for the report: no reflection, and NaN (a transport with no samples) written as "NaN".</summary>
+[JsonSourceGenerationOptions(
+    WriteIndented = true,
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(RingReport))]
+internal sealed partial class ReportJsonContext : JsonSerializerContext;
