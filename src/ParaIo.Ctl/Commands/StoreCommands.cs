@@ -147,7 +147,8 @@ internal static class StoreCommands
         var count = new Option<int?>("--count", "-n") { Description = "Stop after this many events.", HelpName = "N" };
         count.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int?>() is < 1)
+            // A token that is not a number at all is the parser's error already.
+            if (result.Tokens is [var token] && int.TryParse(token.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n < 1)
             {
                 result.AddError("--count must be at least 1.");
             }
@@ -155,7 +156,8 @@ internal static class StoreCommands
         var timeout = new Option<double?>("--timeout") { Description = "Stop after this many seconds; exit 1 if --count events have not come by then.", HelpName = "SECONDS" };
         timeout.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<double?>() is { } seconds && !(seconds > 0 && seconds <= int.MaxValue / 1000))
+            if (result.Tokens is [var token] && double.TryParse(token.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)
+                && !(seconds > 0 && seconds <= int.MaxValue / 1000))
             {
                 result.AddError("--timeout must be a positive number of seconds.");
             }

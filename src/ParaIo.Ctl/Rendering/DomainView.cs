@@ -6,24 +6,23 @@ namespace ParaIo.Ctl.Rendering;
 /// <summary>The human views of the <c>domain-*</c> control results.</summary>
 internal static class DomainView
 {
-    /// <summary>What <c>domain create</c> prints: the domain, its one-time token and how to start the guest.</summary>
+    /// <summary>
+    /// What <c>domain create</c> prints: the domain, its one-time token and how to start the guest.
+    /// Plain lines rather than a grid: they are meant to be copied, and a grid pads them with spaces.
+    /// </summary>
     public static void Created(CtlConsole console, JsonElement result)
     {
         var name = JsonFields.Text(result, "name");
         var token = JsonFields.Text(result, "token");
         var devices = string.Join(", ", JsonFields.ItemsOrEmpty(result, "devices").Select(DeviceName));
 
-        var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
-        grid.AddRow(new Text("domain", Style.Plain.Decoration(Decoration.Bold)), new Text(name));
-        grid.AddRow(new Text("domid", Style.Plain.Decoration(Decoration.Bold)), new Text(JsonFields.NumberText(result, "domid")));
-        grid.AddRow(new Text("token", Style.Plain.Decoration(Decoration.Bold)), new Text($"{token}  (one-time: the guest presents it once)"));
-        grid.AddRow(new Text("devices", Style.Plain.Decoration(Decoration.Bold)), new Text(devices.Length == 0 ? "none" : devices));
-        console.Ansi.Write(grid);
-        console.Ansi.WriteLine();
-
-        // Plain lines, never wrapped: this is meant to be copied into a shell.
-        console.Out.WriteLine("Start the guest with:");
-        console.Out.WriteLine($"  {GuestCommandLine(name, token)}");
+        var output = console.Out;
+        output.WriteLine($"Created domain {name} (domid {JsonFields.NumberText(result, "domid")}).");
+        output.WriteLine($"  token    {token}  (one-time: the guest presents it once)");
+        output.WriteLine($"  devices  {(devices.Length == 0 ? "none" : devices)}");
+        output.WriteLine();
+        output.WriteLine("Start the guest with:");
+        output.WriteLine($"  {GuestCommandLine(name, token)}");
     }
 
     public static void List(CtlConsole console, JsonElement result)
