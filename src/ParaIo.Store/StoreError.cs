@@ -33,6 +33,9 @@ public enum StoreError
     /// <summary><c>EBUSY</c>: the operation cannot run in this state (for example, starting a transaction inside one).</summary>
     Busy,
 
+    /// <summary><c>EIO</c>: the host failed while carrying out the request (a control command whose handler threw).</summary>
+    IoError,
+
     /// <summary>The server answered an errno name this client does not know.</summary>
     Unknown,
 }

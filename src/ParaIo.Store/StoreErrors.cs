@@ -14,6 +14,7 @@ public static class StoreErrors
         StoreError.QuotaExceeded => "EQUOTA",
         StoreError.AlreadyExists => "EEXIST",
         StoreError.Busy => "EBUSY",
+        StoreError.IoError => "EIO",
         StoreError.None => "OK",
         _ => "EIO",
     };
@@ -29,6 +30,7 @@ public static class StoreErrors
         "EQUOTA" => StoreError.QuotaExceeded,
         "EEXIST" => StoreError.AlreadyExists,
         "EBUSY" => StoreError.Busy,
+        "EIO" => StoreError.IoError,
         _ => StoreError.Unknown,
     };
 }

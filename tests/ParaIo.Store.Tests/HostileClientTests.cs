@@ -22,6 +22,7 @@ public sealed class HostileClientTests
     [DataRow("empty-watch", "not NUL-terminated")]
     [DataRow("transaction-start-argument", "carries an argument")]
     [DataRow("set-perms-without-perms", "no permission")]
+    [DataRow("control-without-terminator", "not NUL-terminated")]
     [DataRow("garbage", "")]
     public async Task AClientThatBreaksTheProtocolIsDisconnectedAndOthersCarryOn(string attack, string logged)
     {
@@ -164,6 +165,7 @@ public sealed class HostileClientTests
         "empty-watch" => RawFrames.Frame(4, 1, 0, []),
         "transaction-start-argument" => RawFrames.Frame(6, 1, 0, RawFrames.Strings("x")),
         "set-perms-without-perms" => RawFrames.Frame(14, 1, 0, RawFrames.Strings("/")),
+        "control-without-terminator" => RawFrames.Frame(0, 1, 0, [.. RawFrames.Strings("domain-list"), .. "web"u8]),
         "garbage" => Garbage(),
         _ => throw new ArgumentOutOfRangeException(nameof(attack)),
     };

@@ -18,7 +18,12 @@ internal sealed class StoreFixture : IAsyncDisposable
     private readonly DirectoryInfo _directory;
     private readonly List<StoreClient> _clients = [];
 
-    public StoreFixture(StoreLimits? limits = null, TimeSpan? helloTimeout = null, Action<HelloRequest>? onHello = null)
+    public StoreFixture(
+        StoreLimits? limits = null,
+        TimeSpan? helloTimeout = null,
+        Action<HelloRequest>? onHello = null,
+        StoreControlHandler? controlHandler = null,
+        int maxControlRequests = 16)
     {
         _directory = Directory.CreateTempSubdirectory("paraio-store-test-");
         Server = new StoreServer(
@@ -40,6 +45,8 @@ internal sealed class StoreFixture : IAsyncDisposable
                     return ValueTask.FromResult(AuthenticationResult.Refuse($"bad token for {hello.Name}"));
                 }),
                 ConnectionClosed = info => Closed.Enqueue(info),
+                ControlHandler = controlHandler,
+                MaxControlRequestsPerConnection = maxControlRequests,
             },
             Log);
         Server.Start();

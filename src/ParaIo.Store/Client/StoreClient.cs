@@ -23,7 +23,7 @@ namespace ParaIo.Store.Client;
 public sealed class StoreClient : IStoreOperations, IAsyncDisposable
 {
     private static readonly Func<StoreMessageType, bool> s_isReply = static type => type is
-        StoreMessageType.Directory or StoreMessageType.Read or StoreMessageType.GetPermissions or
+        StoreMessageType.Control or StoreMessageType.Directory or StoreMessageType.Read or StoreMessageType.GetPermissions or
         StoreMessageType.Watch or StoreMessageType.Unwatch or StoreMessageType.TransactionStart or
         StoreMessageType.TransactionEnd or StoreMessageType.Write or StoreMessageType.Mkdir or
         StoreMessageType.Remove or StoreMessageType.SetPermissions or StoreMessageType.WatchEvent or
@@ -155,6 +155,46 @@ public sealed class StoreClient : IStoreOperations, IAsyncDisposable
     /// <summary>Removes the watch registered with the same path and token.</summary>
     public async Task UnwatchAsync(string path, string token, CancellationToken cancellationToken = default) =>
         await RequestAsync(StoreMessageType.Unwatch, 0, path, token, default, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Sends a management command to the host (a CONTROL request; the connection must be domain 0)
+    /// and returns its answer. The first argument names the command, for example
+    /// <c>["domain-create", "web", "loop"]</c>; what commands exist and what they answer is the host's
+    /// business. The host may answer after later requests of this client: each waits for its own.
+    /// </summary>
+    /// <exception cref="ArgumentException">No arguments, or an argument containing NUL.</exception>
+    /// <exception cref="StoreException">
+    /// EACCES for a connection that is not domain 0; EINVAL when the host takes no commands or the
+    /// command name is empty; EIO when the host failed to carry it out; E2BIG for too long arguments.
+    /// </exception>
+    public async Task<string> ControlAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        if (arguments.Count == 0)
+        {
+            throw new ArgumentException("A control request needs at least the command name.", nameof(arguments));
+        }
+
+        var rest = new ArrayBufferWriter<byte>();
+        for (var i = 0; i < arguments.Count; i++)
+        {
+            var argument = arguments[i];
+            ArgumentNullException.ThrowIfNull(argument, nameof(arguments));
+            if (argument.Contains('\0', StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"Control argument {i} contains NUL, which ends an argument on the wire.", nameof(arguments));
+            }
+
+            if (i > 0)
+            {
+                rest.Write(Encoding.UTF8.GetBytes(argument));
+                rest.Write((ReadOnlySpan<byte>)[0]);
+            }
+        }
+
+        var reply = await RequestAsync(StoreMessageType.Control, 0, arguments[0], null, rest.WrittenMemory, cancellationToken).ConfigureAwait(false);
+        return Encoding.UTF8.GetString(reply);
+    }
 
     /// <summary>Begins a transaction.</summary>
     public async Task<StoreTransaction> StartTransactionAsync(CancellationToken cancellationToken = default)
@@ -318,7 +358,7 @@ public sealed class StoreClient : IStoreOperations, IAsyncDisposable
             {
                 // The server would disconnect a client that sends it; refuse here as the store would.
                 frame.Discard();
-                throw new StoreException(StoreError.TooBig, first);
+                throw new StoreException(StoreError.TooBig, type == StoreMessageType.Control ? null : first);
             }
 
             await _outbox.PostAsync(frame.Complete(), cancellationToken).ConfigureAwait(false);
@@ -336,7 +376,8 @@ public sealed class StoreClient : IStoreOperations, IAsyncDisposable
             if (answer.Type == StoreMessageType.Error)
             {
                 var errno = Strings(answer.Payload) is [var name] ? name : "EIO";
-                throw new StoreException(StoreErrors.FromErrnoName(errno), errno, type == StoreMessageType.TransactionEnd ? null : first);
+                // TRANSACTION_END's argument and CONTROL's command name are not paths.
+                throw new StoreException(StoreErrors.FromErrnoName(errno), errno, type is StoreMessageType.TransactionEnd or StoreMessageType.Control ? null : first);
             }
 
             return answer.Payload;

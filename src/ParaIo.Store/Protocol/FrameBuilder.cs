@@ -33,6 +33,13 @@ internal ref struct FrameBuilder
         _buffer[_length++] = 0;
     }
 
+    /// <summary>Appends UTF-8 text without a terminator (a reply that is one text to its end).</summary>
+    public void AppendText(string text)
+    {
+        Ensure(Encoding.UTF8.GetMaxByteCount(text.Length));
+        _length += Encoding.UTF8.GetBytes(text, _buffer.AsSpan(_length));
+    }
+
     public void AppendNumber(uint value)
     {
         Ensure(11);

@@ -6,6 +6,14 @@ namespace ParaIo.Store.Protocol;
 /// </summary>
 public enum StoreMessageType : uint
 {
+    /// <summary>
+    /// Xen's <c>XS_CONTROL</c>: a management command for the host, domain 0 only and outside any
+    /// transaction. Request <c>arg\0arg\0...</c>, the first argument naming the command; reply the
+    /// host's answer as UTF-8 text (no terminator). The server may answer it after requests sent
+    /// later on the same connection: match replies by <c>req_id</c>.
+    /// </summary>
+    Control = 0,
+
     /// <summary>List a node's children. Request <c>path\0</c>; reply <c>name\0</c> per child.</summary>
     Directory = 1,
 

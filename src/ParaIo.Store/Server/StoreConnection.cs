@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Text;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 using ParaIo.RingBuffer.Linux;
@@ -15,13 +16,15 @@ namespace ParaIo.Store.Server;
 /// <summary>
 /// One client of the store: the HELLO handshake on the raw socket (so descriptors sent with it
 /// arrive), then requests through System.IO.Pipelines, executed in order, replies and watch events
-/// leaving through one <see cref="FrameOutbox"/>. Owns the connection's watches and transactions
-/// and removes them when it closes. Anything outside the protocol closes this connection only.
+/// leaving through one <see cref="FrameOutbox"/>. CONTROL requests are the exception: they go to
+/// the host's handler and run beside the others, their replies leaving when they finish. Owns the
+/// connection's watches and transactions and removes them when it closes. Anything outside the
+/// protocol closes this connection only.
 /// </summary>
 internal sealed class StoreConnection : IWatchSink, IDisposable
 {
     private static readonly Func<StoreMessageType, bool> s_isRequest = static type => type is
-        StoreMessageType.Directory or StoreMessageType.Read or StoreMessageType.GetPermissions or
+        StoreMessageType.Control or StoreMessageType.Directory or StoreMessageType.Read or StoreMessageType.GetPermissions or
         StoreMessageType.Watch or StoreMessageType.Unwatch or StoreMessageType.TransactionStart or
         StoreMessageType.TransactionEnd or StoreMessageType.Write or StoreMessageType.Mkdir or
         StoreMessageType.Remove or StoreMessageType.SetPermissions;
@@ -36,6 +39,12 @@ internal sealed class StoreConnection : IWatchSink, IDisposable
     private readonly CancellationTokenSource _closing = new();
     private readonly Dictionary<uint, TreeTransaction> _transactions = [];
     private readonly HashSet<(string Path, string Token)> _watches = [];
+    private readonly SemaphoreSlim _controlSlots;
+    private readonly TaskCompletionSource _controlsDrained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Running CONTROL requests, plus one held by the connection's own run until it ends, so the
+    // count reaches zero exactly once: when both the run and the last request are done.
+    private int _controlsRunning = 1;
     private string? _closeReason;
     private bool _dropped;
     private int _domain = -1;
@@ -48,6 +57,8 @@ internal sealed class StoreConnection : IWatchSink, IDisposable
         _socket = socket;
         Id = id;
         _outbox = new FrameOutbox(server.Options.MaxQueuedFrames);
+        var slots = Math.Max(1, server.Options.MaxControlRequestsPerConnection);
+        _controlSlots = new SemaphoreSlim(slots, slots);
     }
 
     public long Id { get; }
@@ -91,6 +102,7 @@ internal sealed class StoreConnection : IWatchSink, IDisposable
         }
         finally
         {
+            await DrainControlsAsync().ConfigureAwait(false);
             Cleanup();
         }
     }
@@ -120,6 +132,7 @@ internal sealed class StoreConnection : IWatchSink, IDisposable
     {
         _socket.Dispose();
         _closing.Dispose();
+        _controlSlots.Dispose();
     }
 
     private async Task<bool> HandshakeAsync()
@@ -310,6 +323,12 @@ internal sealed class StoreConnection : IWatchSink, IDisposable
             {
                 while (FrameReader.TryRead(ref buffer, ProtocolLimits.MaxRequestPayload, s_isRequest, out var header, out var payload))
                 {
+                    if (header.Type == StoreMessageType.Control)
+                    {
+                        await StartControlAsync(header, payload).ConfigureAwait(false);
+                        continue;
+                    }
+
                     var reply = Handle(header, payload);
                     await _outbox.PostAsync(reply, _closing.Token).ConfigureAwait(false);
                 }
@@ -329,6 +348,119 @@ internal sealed class StoreConnection : IWatchSink, IDisposable
                 return "the client closed the connection";
             }
         }
+    }
+
+    /// <summary>
+    /// Answers a refused CONTROL at once, or hands it to the host's handler on the thread pool so the
+    /// requests behind it are served meanwhile. At the per-connection limit this waits for a slot,
+    /// which stops the connection's reading: a dom0 tool that floods commands is slowed, not queued.
+    /// </summary>
+    private async ValueTask StartControlAsync(MessageHeader header, ReadOnlySequence<byte> payload)
+    {
+        var refusal = CheckControl(header, payload, out var arguments);
+        if (refusal != StoreError.None)
+        {
+            await _outbox.PostAsync(ErrorFrame(header, refusal), _closing.Token).ConfigureAwait(false);
+            return;
+        }
+
+        await _controlSlots.WaitAsync(_closing.Token).ConfigureAwait(false);
+        Interlocked.Increment(ref _controlsRunning);
+
+        // Task.Run: a handler that works synchronously before its first await must not hold up this loop.
+        _ = Task.Run(() => RunControlAsync(header, arguments));
+    }
+
+    /// <summary>Parses a CONTROL (a malformed one is a protocol violation) and decides whether it may run.</summary>
+    private StoreError CheckControl(in MessageHeader header, in ReadOnlySequence<byte> payload, out string[] arguments)
+    {
+        var bytes = payload.IsSingleSegment ? payload.FirstSpan : payload.ToArray();
+        var reader = new PayloadReader(bytes);
+        var list = new List<string>();
+        while (!reader.IsEmpty)
+        {
+            list.Add(reader.ReadString("control argument"));
+        }
+
+        arguments = [.. list];
+        if (Domain != 0)
+        {
+            return StoreError.PermissionDenied;
+        }
+
+        // A command acts on the host, not on the tree, so a transaction cannot hold it back.
+        if (header.TransactionId != 0 || _server.Options.ControlHandler is null || arguments.Length == 0 || arguments[0].Length == 0)
+        {
+            return StoreError.InvalidArgument;
+        }
+
+        return StoreError.None;
+    }
+
+    private async Task RunControlAsync(MessageHeader header, string[] arguments)
+    {
+        try
+        {
+            OutboundFrame reply;
+            try
+            {
+                var text = await _server.Options.ControlHandler!(Info!, arguments, _closing.Token).ConfigureAwait(false)
+                    ?? throw new InvalidOperationException("The control handler returned null.");
+                reply = ControlReply(header, text);
+            }
+            catch (OperationCanceledException) when (_closing.IsCancellationRequested)
+            {
+                // The connection is closing: there is nobody left to answer.
+                return;
+            }
+            catch (Exception exception)
+            {
+                StoreLog.ControlFailed(_logger, Id, _domain, arguments[0], exception);
+                reply = ErrorFrame(header, StoreError.IoError);
+            }
+
+            await _outbox.PostAsync(reply, _closing.Token).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or ChannelClosedException)
+        {
+            // The connection closed while the command ran; its answer has nowhere to go.
+        }
+        finally
+        {
+            _controlSlots.Release();
+            if (Interlocked.Decrement(ref _controlsRunning) == 0)
+            {
+                _controlsDrained.TrySetResult();
+            }
+        }
+    }
+
+    private static OutboundFrame ControlReply(in MessageHeader header, string text)
+    {
+        var length = Encoding.UTF8.GetByteCount(text);
+        if (length > ProtocolLimits.MaxReplyPayload)
+        {
+            return ErrorFrame(header, StoreError.TooBig);
+        }
+
+        var reply = new FrameBuilder(header.Type, header.RequestId, 0, length);
+        reply.AppendText(text);
+        return reply.Complete();
+    }
+
+    /// <summary>
+    /// Waits for the CONTROL requests still running, cancelling them first: the host's handler
+    /// never outlives its connection, so after <see cref="StoreServer.StopAsync"/> none is running.
+    /// </summary>
+    private Task DrainControlsAsync()
+    {
+        if (Interlocked.Decrement(ref _controlsRunning) == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        CancelNow();
+        return _controlsDrained.Task;
     }
 
     private OutboundFrame Handle(in MessageHeader header, in ReadOnlySequence<byte> payload)

@@ -29,6 +29,9 @@ internal static partial class StoreLog
     [LoggerMessage(EventId = 8, Level = LogLevel.Error, Message = "A connection callback of the host threw")]
     public static partial void CallbackFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Connection {ConnectionId} (domain {Domain}): the control handler failed on '{Command}'")]
+    public static partial void ControlFailed(ILogger logger, long connectionId, int domain, string command, Exception exception);
+
     [LoggerMessage(EventId = 9, Level = LogLevel.Information, Message = "Store on {SocketPath} stopped")]
     public static partial void Stopped(ILogger logger, string socketPath);
 }

@@ -27,6 +27,19 @@ public sealed class StoreServerOptions
     /// </summary>
     public int MaxQueuedFrames { get; init; } = 1024;
 
+    /// <summary>
+    /// Answers CONTROL requests from domain-0 connections; when null they are answered ERROR EINVAL.
+    /// Requests run concurrently with the connection's other requests, so a slow command (creating
+    /// a domain) holds up nothing but its own reply.
+    /// </summary>
+    public StoreControlHandler? ControlHandler { get; init; }
+
+    /// <summary>
+    /// CONTROL requests one connection may have running at once; the server reads no further
+    /// requests from a connection at the limit until one finishes.
+    /// </summary>
+    public int MaxControlRequestsPerConnection { get; init; } = 16;
+
     /// <summary>Called when a connection has been authenticated.</summary>
     public Action<StoreConnectionInfo>? ConnectionOpened { get; init; }
 

@@ -1,0 +1,94 @@
+using System.CommandLine;
+using ParaIo.Ctl.Rendering;
+
+namespace ParaIo.Ctl.Commands;
+
+/// <summary><c>paraioctl domain create|list|destroy</c>: paraiod's <c>domain-*</c> control commands.</summary>
+internal static class DomainCommands
+{
+    public static Command Build(CommandRunner runner, HelpWithExamples help)
+    {
+        var domain = new Command("domain", "Create, list and destroy guest domains.");
+        help.Add(domain, "paraioctl domain create web --device loop", "paraioctl domain list", "paraioctl domain destroy web");
+        domain.Subcommands.Add(Create(runner, help));
+        domain.Subcommands.Add(List(runner, help));
+        domain.Subcommands.Add(Destroy(runner, help));
+        return domain;
+    }
+
+    private static Command Create(CommandRunner runner, HelpWithExamples help)
+    {
+        var name = new Argument<string>("NAME") { Description = "The new domain's name; the guest gives it with its token." };
+        var devices = new Option<string[]>("--device", "-d")
+        {
+            Description = "A device to give the domain, TYPE or TYPE:ID (the id is the next free one when left out). Repeat for more.",
+            HelpName = "TYPE[:ID]",
+        };
+        devices.Validators.Add(DeviceSpec.Validate);
+        var command = new Command(
+            "create",
+            "Create a guest domain with its devices. paraiod picks the domain id and a one-time token; start the guest with the paraio-guest command line printed.");
+        help.Add(command, "paraioctl domain create web --device loop --device loop:1");
+        command.Arguments.Add(name);
+        command.Options.Add(devices);
+        runner.SetAction(command, async context =>
+        {
+            var result = await context.ControlAsync(["domain-create", context.Get(name)!, .. context.Get(devices) ?? []]).ConfigureAwait(false);
+            if (context.Json)
+            {
+                context.Console.WriteJson(result);
+            }
+            else
+            {
+                DomainView.Created(context.Console, result);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command List(CommandRunner runner, HelpWithExamples help)
+    {
+        var command = new Command("list", "List the guest domains with their state (created, connected, disconnected) and device count.");
+        help.Add(command, "paraioctl domain list --json");
+        runner.SetAction(command, async context =>
+        {
+            var result = await context.ControlAsync("domain-list").ConfigureAwait(false);
+            if (context.Json)
+            {
+                context.Console.WriteJson(result);
+            }
+            else
+            {
+                DomainView.List(context.Console, result);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Destroy(CommandRunner runner, HelpWithExamples help)
+    {
+        var name = new Argument<string>("NAME") { Description = "The domain to destroy." };
+        var command = new Command("destroy", "Destroy a guest domain and its devices.");
+        help.Add(command, "paraioctl domain destroy web");
+        command.Arguments.Add(name);
+        runner.SetAction(command, async context =>
+        {
+            var result = await context.ControlAsync("domain-destroy", context.Get(name)!).ConfigureAwait(false);
+            if (context.Json)
+            {
+                context.Console.WriteJson(result);
+            }
+            else
+            {
+                DomainView.Destroyed(context.Console, result);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}
