@@ -147,11 +147,11 @@ public sealed class StoreCommandTests
         await using var ctl = new CtlFixture();
 
         var quiet = await ctl.RunAsync("store", "watch", "/quiet", "--timeout", "0.2");
-        var short_ = await ctl.RunAsync("store", "watch", "/quiet", "--timeout", "0.2", "--count", "1");
+        var unmet = await ctl.RunAsync("store", "watch", "/quiet", "--timeout", "0.2", "--count", "1");
 
         Assert.AreEqual((0, string.Empty), (quiet.ExitCode, quiet.Stdout), quiet.ToString());
-        Assert.AreEqual(1, short_.ExitCode, short_.ToString());
-        StringAssert.Contains(short_.Stderr, "paraioctl: /quiet: 0 of 1 events within 0.2 s");
+        Assert.AreEqual(1, unmet.ExitCode, unmet.ToString());
+        StringAssert.Contains(unmet.Stderr, "paraioctl: /quiet: 0 of 1 events within 0.2 s");
     }
 
     [TestMethod]

@@ -44,7 +44,7 @@ internal sealed class CommandRunner
 
     private async Task<int> RunAsync(ParseResult parseResult, Func<CommandContext, Task<int>> body, CancellationToken cancellation)
     {
-        var socket = parseResult.GetValue(_options.Socket) ?? ParaIo.Store.StorePaths.DefaultSocketPath();
+        var socket = parseResult.GetValue(_options.Socket) ?? StorePaths.DefaultSocketPath();
         var context = new CommandContext(parseResult, _console, socket, parseResult.GetValue(_options.Json), cancellation);
         await using (context.ConfigureAwait(false))
         {

@@ -23,11 +23,11 @@ namespace ParaIo.Store.Client;
 public sealed class StoreClient : IStoreOperations, IAsyncDisposable
 {
     private static readonly Func<StoreMessageType, bool> s_isReply = static type => type is
-        StoreMessageType.Control or StoreMessageType.Directory or StoreMessageType.Read or StoreMessageType.GetPermissions or
-        StoreMessageType.Watch or StoreMessageType.Unwatch or StoreMessageType.TransactionStart or
-        StoreMessageType.TransactionEnd or StoreMessageType.Write or StoreMessageType.Mkdir or
-        StoreMessageType.Remove or StoreMessageType.SetPermissions or StoreMessageType.WatchEvent or
-        StoreMessageType.Error;
+        StoreMessageType.Control or StoreMessageType.Directory or StoreMessageType.Read or
+        StoreMessageType.GetPermissions or StoreMessageType.Watch or StoreMessageType.Unwatch or
+        StoreMessageType.TransactionStart or StoreMessageType.TransactionEnd or StoreMessageType.Write or
+        StoreMessageType.Mkdir or StoreMessageType.Remove or StoreMessageType.SetPermissions or
+        StoreMessageType.WatchEvent or StoreMessageType.Error;
 
     private readonly Socket _socket;
     private readonly StoreClientOptions _options;

@@ -24,10 +24,10 @@ namespace ParaIo.Store.Server;
 internal sealed class StoreConnection : IWatchSink, IDisposable
 {
     private static readonly Func<StoreMessageType, bool> s_isRequest = static type => type is
-        StoreMessageType.Control or StoreMessageType.Directory or StoreMessageType.Read or StoreMessageType.GetPermissions or
-        StoreMessageType.Watch or StoreMessageType.Unwatch or StoreMessageType.TransactionStart or
-        StoreMessageType.TransactionEnd or StoreMessageType.Write or StoreMessageType.Mkdir or
-        StoreMessageType.Remove or StoreMessageType.SetPermissions;
+        StoreMessageType.Control or StoreMessageType.Directory or StoreMessageType.Read or
+        StoreMessageType.GetPermissions or StoreMessageType.Watch or StoreMessageType.Unwatch or
+        StoreMessageType.TransactionStart or StoreMessageType.TransactionEnd or StoreMessageType.Write or
+        StoreMessageType.Mkdir or StoreMessageType.Remove or StoreMessageType.SetPermissions;
 
     private static readonly TimeSpan s_drainTimeout = TimeSpan.FromSeconds(1);
 
