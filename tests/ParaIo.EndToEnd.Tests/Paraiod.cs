@@ -53,7 +53,11 @@ internal sealed class Paraiod : IAsyncDisposable
         }
         else
         {
-            _process.Terminate(Patience);
+            var exitCode = _process.Terminate(Patience);
+            if (exitCode != 0)
+            {
+                throw new InvalidOperationException($"paraiod exited with {exitCode} after SIGTERM:\n{_process.Output}");
+            }
         }
 
         _process.Dispose();

@@ -203,8 +203,8 @@ public sealed class DomainManager : IAsyncDisposable
         }
     }
 
-    private async Task<XenbusState> ReadStateAsync(string directory, CancellationToken cancellation) =>
-        XenbusPaths.ParseState(await _store!.TryReadStringAsync(directory + "/" + XenbusPaths.State, cancellation).ConfigureAwait(false));
+    private async Task<XenbusState?> ReadStateAsync(string directory, CancellationToken cancellation) =>
+        await _store!.TryReadStringAsync(directory + "/" + XenbusPaths.State, cancellation).ConfigureAwait(false) is { } text ? XenbusPaths.ParseState(text) : null;
 
     private async Task AddSupervisorAsync(DomainRecord record, CancellationToken cancellation)
     {

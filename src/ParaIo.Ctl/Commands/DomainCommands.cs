@@ -27,7 +27,7 @@ internal static class DomainCommands
         devices.Validators.Add(DeviceSpec.Validate);
         var command = new Command(
             "create",
-            "Create a guest domain with its devices. paraiod picks the domain id and a one-time token; start the guest with the paraio-guest command line printed.");
+            "Create a guest domain with its devices. paraiod picks the domain id and generates its secret token; start the guest with the paraio-guest command line printed.");
         help.Add(command, "paraioctl domain create web --device loop --device loop:1");
         command.Arguments.Add(name);
         command.Options.Add(devices);

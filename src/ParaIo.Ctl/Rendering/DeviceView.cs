@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ParaIo.Store.Xenbus;
 using Spectre.Console;
 
 namespace ParaIo.Ctl.Rendering;

@@ -7,7 +7,7 @@ namespace ParaIo.Ctl.Rendering;
 internal static class DomainView
 {
     /// <summary>
-    /// What <c>domain create</c> prints: the domain, its one-time token and how to start the guest.
+    /// What <c>domain create</c> prints: the domain, its token and how to start the guest.
     /// Plain lines rather than a grid: they are meant to be copied, and a grid pads them with spaces.
     /// </summary>
     public static void Created(CtlConsole console, JsonElement result)
@@ -18,7 +18,7 @@ internal static class DomainView
 
         var output = console.Out;
         output.WriteLine($"Created domain {name} (domid {JsonFields.NumberText(result, "domid")}).");
-        output.WriteLine($"  token    {token}  (one-time: the guest presents it once)");
+        output.WriteLine($"  token    {token}  (secret: the guest presents it on every connection)");
         output.WriteLine($"  devices  {(devices.Length == 0 ? "none" : devices)}");
         output.WriteLine();
         output.WriteLine("Start the guest with:");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ParaIo.Store.Xenbus;
 
 namespace ParaIo.Ctl.Rendering;
 

@@ -108,8 +108,8 @@ public sealed class ControlService
                 w.WriteNumber("domid", device.DomainId);
                 w.WriteString("type", device.Type);
                 w.WriteNumber("id", device.Id);
-                w.WriteNumber("frontendState", (int)device.FrontendState);
-                w.WriteNumber("backendState", (int)device.BackendState);
+                w.WriteNumber("frontendState", device.FrontendState is { } front ? (int)front : -1);
+                w.WriteNumber("backendState", device.BackendState is { } back ? (int)back : -1);
                 w.WriteString("frontendPath", device.FrontendPath);
                 w.WriteString("backendPath", device.BackendPath);
                 w.WriteEndObject();

@@ -25,6 +25,7 @@ public sealed class DaemonService : IHostedService, IAsyncDisposable
     private StoreServer? _server;
     private StoreClient? _store;
     private PrometheusEndpoint? _prometheus;
+    private int _disposed;
 
     /// <summary>Created by the host.</summary>
     public DaemonService(IOptions<ParaiodOptions> options, IEnumerable<IBackendDriver> drivers, ILoggerFactory loggers)
@@ -101,6 +102,12 @@ public sealed class DaemonService : IHostedService, IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        // The host disposes the service once as a singleton and once as a hosted service.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         if (_prometheus is not null)
         {
             await _prometheus.DisposeAsync().ConfigureAwait(false);
