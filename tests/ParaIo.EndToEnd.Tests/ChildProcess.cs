@@ -59,22 +59,29 @@ internal sealed class ChildProcess : IDisposable
         }
     }
 
-    /// <summary>Waits for a line containing <paramref name="text"/>; throws with the output so far on timeout.</summary>
-    public string WaitForLine(string text, TimeSpan timeout)
+    /// <summary>
+    /// Waits until <paramref name="occurrence"/> lines containing <paramref name="text"/> have been
+    /// printed (counting from the start, so lines may come in any order) and returns the last of
+    /// them; throws with the output so far on timeout.
+    /// </summary>
+    public string WaitForLine(string text, TimeSpan timeout, int occurrence = 1)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         while (true)
         {
-            var left = TimeSpan.FromSeconds((double)(deadline - Stopwatch.GetTimestamp()) / Stopwatch.Frequency);
-            if (left <= TimeSpan.Zero || !_lines.TryTake(out var line, left))
+            var matches = _all.Where(line => line.Contains(text, StringComparison.Ordinal)).Take(occurrence).ToList();
+            if (matches.Count == occurrence)
             {
-                throw new TimeoutException($"No line with '{text}' within {timeout.TotalSeconds} s. Output:\n{Output}");
+                return matches[^1];
             }
 
-            if (line.Contains(text, StringComparison.Ordinal))
+            var left = TimeSpan.FromSeconds((double)(deadline - Stopwatch.GetTimestamp()) / Stopwatch.Frequency);
+            if (left <= TimeSpan.Zero)
             {
-                return line;
+                throw new TimeoutException($"No {(occurrence > 1 ? $"{occurrence} lines" : "line")} with '{text}' within {timeout.TotalSeconds} s. Output:\n{Output}");
             }
+
+            _lines.TryTake(out _, left < TimeSpan.FromMilliseconds(50) ? left : TimeSpan.FromMilliseconds(50));
         }
     }
 

@@ -70,8 +70,8 @@ public sealed class DeviceHandshakeTests
         TestContext.WriteLine($"paraiod {(crash ? "kill -9" : "SIGTERM")} to all devices Connected again: {clock.Elapsed.TotalMilliseconds:F0} ms");
 
         // The same guest process reconnected by itself: a second session, with working rings.
-        guest.WaitForLine("\"session\"", Paraiod.Patience);
-        guest.WaitForLine("\"selftest\",\"type\":\"loop\",\"id\":1,\"ok\":true", Paraiod.Patience);
+        guest.WaitForLine("\"session\"", Paraiod.Patience, occurrence: 2);
+        guest.WaitForLine("\"selftest\",\"type\":\"loop\",\"id\":1,\"ok\":true", Paraiod.Patience, occurrence: 2);
         Assert.IsFalse(guest.HasExited);
     }
 }

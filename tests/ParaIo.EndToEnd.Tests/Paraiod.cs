@@ -12,12 +12,14 @@ internal sealed class Paraiod : IAsyncDisposable
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
+    private readonly string _metrics;
     private ChildProcess _process;
     private StoreClient _control;
 
-    private Paraiod(string directory, ChildProcess process, StoreClient control)
+    private Paraiod(string directory, string metrics, ChildProcess process, StoreClient control)
     {
         Directory = directory;
+        _metrics = metrics;
         _process = process;
         _control = control;
     }
@@ -28,17 +30,18 @@ internal sealed class Paraiod : IAsyncDisposable
 
     public ChildProcess Process => _process;
 
-    public static async Task<Paraiod> StartAsync(string? directory = null)
+    /// <summary>Starts paraiod; <paramref name="metrics"/> is its Prometheus host:port, off when empty.</summary>
+    public static async Task<Paraiod> StartAsync(string metrics = "")
     {
-        directory ??= System.IO.Directory.CreateTempSubdirectory("paraio-e2e-").FullName;
-        var process = Launch(directory);
+        var directory = System.IO.Directory.CreateTempSubdirectory("paraio-e2e-").FullName;
+        var process = Launch(directory, metrics);
         var control = await StoreClient.ConnectAsync(Path.Combine(directory, "paraiod.sock"), StoreAuthenticators.Dom0Name);
-        return new Paraiod(directory, process, control);
+        return new Paraiod(directory, metrics, process, control);
     }
 
-    private static ChildProcess Launch(string directory)
+    private static ChildProcess Launch(string directory, string metrics)
     {
-        var process = ChildProcess.Start("paraiod", null, "--socket", Path.Combine(directory, "paraiod.sock"), "--state-dir", Path.Combine(directory, "state"), "--metrics", "");
+        var process = ChildProcess.Start("paraiod", null, "--socket", Path.Combine(directory, "paraiod.sock"), "--state-dir", Path.Combine(directory, "state"), "--metrics", metrics);
         process.WaitForLine("paraiod ready", Patience);
         return process;
     }
@@ -61,7 +64,7 @@ internal sealed class Paraiod : IAsyncDisposable
         }
 
         _process.Dispose();
-        _process = Launch(Directory);
+        _process = Launch(Directory, _metrics);
         _control = await StoreClient.ConnectAsync(SocketPath, StoreAuthenticators.Dom0Name);
     }
 
