@@ -1,3 +1,4 @@
+using ParaIo.Load.Linux;
 using ParaIo.Load.Measurement;
 using ParaIo.Load.Peers;
 using ParaIo.Load.Wire;
@@ -17,7 +18,8 @@ internal static class DemoBackend
     public static PeerReply Serve(PeerContext peer, in PeerCommand command)
     {
         using var queue = BackQueue<LoadRequest, LoadResponse>.Connect(peer.Mapper, peer.Offer(command));
-        var statsPage = peer.Pool.GetPage(command.FirstPage);
+        using var stats = BareMapping.Map(peer.Pool, command.FirstPage, 1);
+        var statsPage = stats.Span;
         peer.Control.Reply(PeerReply.Ready);
         var ring = queue.Ring;
         // Bounds every wait without a futex timeout (which would arm a kernel timer on each sleep).

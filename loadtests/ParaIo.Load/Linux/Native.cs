@@ -11,6 +11,15 @@ internal static unsafe partial class Native
     private const string Lib = "libc";
 
     public const int EFD_CLOEXEC = 0x80000;
+    public const int PROT_READ = 0x1;
+    public const int PROT_WRITE = 0x2;
+    public const int MAP_SHARED = 0x01;
+
+    [LibraryImport(Lib, EntryPoint = "mmap", SetLastError = true)]
+    public static partial void* Mmap(void* address, nuint length, int protection, int flags, int fd, long offset);
+
+    [LibraryImport(Lib, EntryPoint = "munmap", SetLastError = true)]
+    public static partial int Munmap(void* address, nuint length);
     public const int EINTR = 4;
 
     [LibraryImport(Lib, EntryPoint = "eventfd", SetLastError = true)]

@@ -235,7 +235,8 @@ internal static class RoundTripPolling
 
     public static PeerReply ServeLimit(PeerContext peer, in PeerCommand command)
     {
-        var memory = peer.Pool.GetPage(command.FirstPage);
+        using var bare = BareMapping.Map(peer.Pool, command.FirstPage, 1);
+        var memory = bare.Span;
         ref var fromParent = ref SharedSlot.At(memory, LimitRequestOffset);
         ref var toParent = ref SharedSlot.At(memory, LimitResponseOffset);
         // Read before Ready: once the parent hears Ready it may publish the next sequence at once.

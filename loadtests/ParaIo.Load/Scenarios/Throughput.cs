@@ -1,3 +1,4 @@
+using ParaIo.Load.Linux;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using ParaIo.Load.Measurement;
@@ -344,7 +345,8 @@ internal static class Throughput
 
     public static PeerReply ServeLimit(PeerContext peer, in PeerCommand command)
     {
-        var memory = peer.Pool.GetPages(command.FirstPage, command.PageCount);
+        using var bare = BareMapping.Map(peer.Pool, command.FirstPage, command.PageCount);
+        var memory = bare.Span;
         ref var head = ref Unsafe.As<byte, ulong>(ref memory[0]);
         ref var tail = ref Unsafe.As<byte, ulong>(ref memory[LimitTailOffset]);
         var slots = MemoryMarshal.Cast<byte, LoadRequest>(memory[PoolLayout.PageSize..]);
