@@ -20,6 +20,10 @@ public static class HostileFrontend
         using var guest = GuestMemory.Create(64, domain);
         var queue = guest.CreateQueue<EchoRequest, EchoResponse>(backendDomain: 0, pageOrder: 0);
         PoolHandoff.Send(socket, guest.Pool, domain, [queue.Offer]);
+        // Attack only once the backend has mapped the queue: before that, a scribbled grant table
+        // just gets the connection refused, which is not what these attacks are about.
+        socket.ReceiveTimeout = 20_000;
+        socket.Receive(new byte[1]);
         var ringBytes = guest.Pool.GetPages(queue.Ring.FirstPage, 1);
         var until = Stopwatch.GetTimestamp() + (seconds * Stopwatch.Frequency);
         var attack = options.String("attack", "scribble");
@@ -120,14 +124,16 @@ public static class HostileFrontend
     }
 
     /// <summary>
-    /// Keeps requests flowing while another thread flips every slot's Length between a valid and a
-    /// huge value: a backend that validates one read and uses another would be fooled.
+    /// Keeps requests flowing while another thread rewrites, after the push, the Length of whichever
+    /// slot the backend under test says it has just validated (<see cref="RewriteWindow"/>). A
+    /// backend that validates one read and uses another is fooled every time; the handshake makes
+    /// the race certain instead of a matter of scheduling luck.
     /// </summary>
     private static unsafe int Rewrite(FrontQueue<EchoRequest, EchoResponse> queue, long until)
     {
         var ring = queue.Ring;
-        var slots = ring.Size;
         var slotSize = RingLayout.SlotSize<EchoRequest, EchoResponse>();
+        var lengthOffset = (int)Marshal.OffsetOf<EchoRequest>(nameof(EchoRequest.Length));
         var stop = 0;
         byte* ringBase;
         // The pool is unmanaged memory: the address stays valid after the fixed block.
@@ -136,20 +142,26 @@ public static class HostileFrontend
             ringBase = pointer;
         }
 
-        var flipper = new Thread(() =>
+        var rewrites = 0L;
+        var rewriter = new Thread(() =>
         {
-            var lengthOffset = (int)Marshal.OffsetOf<EchoRequest>(nameof(EchoRequest.Length));
+            var window = new RewriteWindow(ringBase);
+            var seen = 0u;
             while (Volatile.Read(ref stop) == 0)
             {
-                for (var i = 0; i < slots; i++)
+                if (!window.TryTakeRequest(ref seen, out var slot))
                 {
-                    var length = (uint*)(ringBase + RingLayout.HeaderSize + (i * slotSize) + lengthOffset);
-                    Volatile.Write(ref *length, 0x7FFF_FFFF);
-                    Volatile.Write(ref *length, 8);
+                    Thread.SpinWait(1);
+                    continue;
                 }
+
+                var length = (uint*)(ringBase + RingLayout.HeaderSize + ((slot & (ring.Size - 1)) * slotSize) + lengthOffset);
+                Volatile.Write(ref *length, 0x7FFF_FFFF);
+                window.Acknowledge(seen);
+                rewrites++;
             }
         }) { IsBackground = true };
-        flipper.Start();
+        rewriter.Start();
         long sent = 0, answered = 0;
         while (Stopwatch.GetTimestamp() < until && ring.Fault is null)
         {
@@ -169,8 +181,8 @@ public static class HostileFrontend
         }
 
         Volatile.Write(ref stop, 1);
-        flipper.Join();
-        Console.WriteLine($"ok attack=rewrite sent={sent} answered={answered}");
+        rewriter.Join();
+        Console.WriteLine($"ok attack=rewrite sent={sent} answered={answered} rewrites={rewrites}");
         return 0;
     }
 

@@ -60,7 +60,7 @@ public sealed class HostileFrontendTests
     {
         var result = RunRewriteAttack(DoubleFetch.Never);
 
-        Assert.IsTrue(result.Served > 1000, $"too few requests crossed to judge: {result.Served}");
+        Assert.IsGreaterThan(500, result.Rewritten, $"too few requests were rewritten in their window to judge: {result.Rewritten}");
         Assert.AreEqual(0, result.Fooled, "the backend used a length it had not validated");
     }
 
@@ -69,7 +69,8 @@ public sealed class HostileFrontendTests
     {
         var result = RunRewriteAttack(DoubleFetch.ReadSlotAgain);
 
-        Assert.IsTrue(result.Fooled > 0, $"the harness should catch a double fetch, but {result.Served} requests raised nothing");
+        Assert.IsGreaterThan(500, result.Rewritten);
+        Assert.AreEqual(result.Rewritten, result.Fooled, "every rewrite inside the window must fool a backend that reads the slot again");
     }
 
     private enum DoubleFetch
@@ -78,22 +79,29 @@ public sealed class HostileFrontendTests
         ReadSlotAgain,
     }
 
-    private static (long Served, long Fooled) RunRewriteAttack(DoubleFetch mode)
+    /// <summary>
+    /// Runs a backend against the rewriting guest: between validating a request's Length and using
+    /// it, the backend lets the guest rewrite that slot (see <see cref="RewriteWindow"/>).
+    /// </summary>
+    private static unsafe (long Rewritten, long Fooled) RunRewriteAttack(DoubleFetch mode)
     {
-        long served = 0, fooled = 0;
+        long rewritten = 0, fooled = 0;
         using var hostile = PeerProcess.Start("hostile", "--attack", "rewrite", "--seconds", "2");
         using var backend = new InProcessBackend(hostile.Connection, TimeSpan.FromMicroseconds(50), serve: (queue, stop) =>
         {
             var ring = queue.Ring;
+            var window = new RewriteWindow(queue.Ring.Mapping.Address);
+            var sequence = 0u;
             while (!stop.IsCancellationRequested && !ring.IsFaulted)
             {
                 while (ring.TryConsumeRequest(out var request))
                 {
-                    var length = mode == DoubleFetch.Never ? request.Length : SharedSlotLength(queue, ring.RequestConsumer - 1);
-                    if (length <= EchoProtocol.MaxPayload)
+                    var index = ring.RequestConsumer - 1;
+                    var length = mode == DoubleFetch.Never ? request.Length : SharedSlotLength(queue, index);
+                    if (length <= EchoProtocol.MaxPayload && window.RequestRewrite(++sequence, index, TimeSpan.FromMilliseconds(20)))
                     {
-                        Thread.SpinWait(2000); // the work between validating a field and using it
-                        var used = mode == DoubleFetch.Never ? request.Length : SharedSlotLength(queue, ring.RequestConsumer - 1);
+                        rewritten++;
+                        var used = mode == DoubleFetch.Never ? request.Length : SharedSlotLength(queue, index);
                         if (used > EchoProtocol.MaxPayload)
                         {
                             fooled++;
@@ -101,7 +109,6 @@ public sealed class HostileFrontendTests
                     }
 
                     ring.WriteResponse(new EchoResponse { Id = request.Id });
-                    served++;
                 }
 
                 queue.Push();
@@ -112,7 +119,7 @@ public sealed class HostileFrontendTests
         hostile.WaitForLine("ok", s_timeout);
         Assert.IsTrue(backend.Stop(TimeSpan.FromSeconds(5)));
         Assert.IsNull(backend.Escaped);
-        return (served, fooled);
+        return (rewritten, fooled);
     }
 
     /// <summary>The broken control: reads a request field straight from the shared slot.</summary>

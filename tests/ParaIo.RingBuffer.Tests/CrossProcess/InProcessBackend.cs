@@ -23,6 +23,7 @@ internal sealed class InProcessBackend : IDisposable
         Domain = domain;
         Mapper = new GrantMapper(pool, localDomain: 0, guestDomain: domain);
         Queue = BackQueue<EchoRequest, EchoResponse>.Connect(Mapper, offers[0]);
+        connection.Send([1]); // "connected": a hostile peer starts its attack on this
         Echo = new EchoBackend(Queue, spin, poll);
         _thread = new Thread(() =>
         {
