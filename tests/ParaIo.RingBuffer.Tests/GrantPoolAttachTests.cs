@@ -220,28 +220,8 @@ public sealed unsafe class GrantPoolAttachTests
     }
 
     /// <summary>Descriptors of this process open on this test's memfd.</summary>
-    private int OpenDescriptors()
-    {
-        var target = $"/memfd:{_name} (deleted)";
-        var count = 0;
-        foreach (var link in Directory.GetFiles("/proc/self/fd"))
-        {
-            try
-            {
-                if (new FileInfo(link).LinkTarget == target)
-                {
-                    count++;
-                }
-            }
-            catch (IOException)
-            {
-                // The descriptor closed while we looked (another thread's, or the directory's own).
-            }
-        }
-
-        return count;
-    }
+    private int OpenDescriptors() => OpenFiles.DescriptorsTo(OpenFiles.Memfd(_name));
 
     /// <summary>Mappings of this test's memfd in this process.</summary>
-    private int Mappings() => File.ReadAllLines("/proc/self/maps").Count(line => line.EndsWith($"/memfd:{_name} (deleted)", StringComparison.Ordinal));
+    private int Mappings() => OpenFiles.MappingsOf(OpenFiles.Memfd(_name));
 }

@@ -464,26 +464,7 @@ public sealed class HandoffTests
         }
     }
 
-    private static int OpenDescriptors(string memfdName) => OpenDescriptorsTo($"/memfd:{memfdName} (deleted)");
+    private static int OpenDescriptors(string memfdName) => OpenFiles.DescriptorsTo(OpenFiles.Memfd(memfdName));
 
-    private static int OpenDescriptorsTo(string target)
-    {
-        var count = 0;
-        foreach (var link in Directory.GetFiles("/proc/self/fd"))
-        {
-            try
-            {
-                if (new FileInfo(link).LinkTarget == target)
-                {
-                    count++;
-                }
-            }
-            catch (IOException)
-            {
-                // closed while we looked
-            }
-        }
-
-        return count;
-    }
+    private static int OpenDescriptorsTo(string target) => OpenFiles.DescriptorsTo(target);
 }
