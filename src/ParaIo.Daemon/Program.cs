@@ -17,8 +17,11 @@ if (args.Contains("--help") || args.Contains("-h"))
           --socket PATH      the store socket (default: $PARAIO_SOCKET, /run/paraio/paraiod.sock for root,
                              else $XDG_RUNTIME_DIR/paraio/paraiod.sock or /tmp/paraio-$UID/paraiod.sock)
           --state-dir DIR    where domains are kept across restarts (default: /var/lib/paraio for root,
-                             else ~/.local/state/paraio)
+                             else $XDG_STATE_HOME/paraio or ~/.local/state/paraio)
           --metrics ADDR     Prometheus text endpoint, http://ADDR/metrics (default 127.0.0.1:9464; "" turns it off)
+
+        Settings apply in this order, later ones winning: embedded defaults, --config FILE,
+        PARAIO_* environment variables (e.g. PARAIO_Paraiod__SocketPath), the command line.
 
         Stop it with Ctrl+C or SIGTERM: every device walks to Closed first.
         Manage it with paraioctl (domain create|list|destroy, device list, store ls|read|write|watch).

@@ -23,7 +23,8 @@ public sealed class DaemonServiceTests
         StringAssert.Contains(text, "# TYPE paraio_devices_connected gauge");
         StringAssert.Contains(text, "paraio_devices_connected 2\n");
         StringAssert.Contains(text, "paraio_domains 1\n");
-        StringAssert.Contains(text, "paraio_control_requests{command=\"domain-create\"} 1\n");
+        StringAssert.Contains(text, "# TYPE paraio_control_requests_total counter");
+        StringAssert.Contains(text, "paraio_control_requests_total{command=\"domain-create\"} 1\n");
     }
 
     [TestMethod]

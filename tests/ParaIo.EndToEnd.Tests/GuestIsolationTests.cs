@@ -86,4 +86,61 @@ public sealed class GuestIsolationTests
         Assert.AreEqual(first, second, "the id is free again once the destroy has returned");
         Assert.AreEqual(1, (await daemon.ControlAsync("domain-list")).GetArrayLength());
     }
+
+    [TestMethod]
+    public async Task OfTwoGuestsRacingForOneDomainExactlyOneGetsIn()
+    {
+        await using var daemon = await Paraiod.StartAsync();
+        var (domid, token) = await daemon.CreateDomainAsync("web", "loop");
+        using var poolA = GrantPool.Create(64);
+        using var poolB = GrantPool.Create(64);
+
+        var attempts = await Task.WhenAll(
+            TryConnectAsync(daemon.SocketPath, token, poolA),
+            TryConnectAsync(daemon.SocketPath, token, poolB));
+
+        Assert.AreEqual(1, attempts.Count(c => c is not null), "exactly one of two simultaneous guests is accepted");
+        var winner = attempts.Single(c => c is not null)!;
+        Assert.AreEqual(domid, winner.Domain);
+        await winner.DisposeAsync();
+    }
+
+    [TestMethod]
+    public async Task AGuestRestartedAtOnceAfterKill9IsLetIn()
+    {
+        await using var daemon = await Paraiod.StartAsync();
+        var (_, token) = await daemon.CreateDomainAsync("web", "loop");
+        using (var first = daemon.StartGuest("web", token))
+        {
+            await daemon.WaitForDevicesAsync("web", 4, 4);
+            first.Kill();
+        }
+
+        // No waiting for the teardown: the daemon must not refuse the new guest as "already attached".
+        using var second = daemon.StartGuest("web", token);
+        second.WaitForLine("\"selftest\",\"type\":\"loop\",\"id\":0,\"ok\":true", Paraiod.Patience);
+        await daemon.WaitForDevicesAsync("web", 4, 4);
+    }
+
+    [TestMethod]
+    public async Task DevicesWithoutAnIdTakeTheLowestFreeOne()
+    {
+        await using var daemon = await Paraiod.StartAsync();
+
+        var created = await daemon.ControlAsync("domain-create", "web", "loop:1", "loop", "loop");
+
+        CollectionAssert.AreEqual(new[] { 1, 0, 2 }, created.GetProperty("devices").EnumerateArray().Select(d => d.GetProperty("id").GetInt32()).ToArray());
+    }
+
+    private static async Task<StoreClient?> TryConnectAsync(string socket, string token, GrantPool pool)
+    {
+        try
+        {
+            return await StoreClient.ConnectAsync(socket, "web", token, [pool.FileDescriptor]);
+        }
+        catch (StoreException e) when (e.Error == StoreError.PermissionDenied)
+        {
+            return null;
+        }
+    }
 }

@@ -26,6 +26,7 @@ public sealed class DomainManager : IAsyncDisposable
     private readonly ConcurrentDictionary<int, DomainSupervisor> _supervisors = new();
     private readonly Channel<DomainSupervisor> _evaluations = Channel.CreateUnbounded<DomainSupervisor>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private StoreClient? _store;
     private Task _pumps = Task.CompletedTask;
 
@@ -53,20 +54,19 @@ public sealed class DomainManager : IAsyncDisposable
         {
             await AddSupervisorAsync(record, cancellation).ConfigureAwait(false);
         }
+
+        _started.TrySetResult();
     }
 
     /// <summary>The store's HELLO check for guests: known name, right token, not already attached, one sealed pool.</summary>
     public async ValueTask<AuthenticationResult> AuthenticateGuestAsync(HelloRequest hello, CancellationToken cancellation)
     {
+        // A guest that connects while the daemon is still publishing its domains waits for that.
+        await _started.Task.WaitAsync(cancellation).ConfigureAwait(false);
         var record = _registry.Authenticate(hello.Name, hello.Token);
         if (record is null || !_supervisors.TryGetValue(record.DomainId, out var supervisor))
         {
             return AuthenticationResult.Refuse($"no domain '{hello.Name}' with that token");
-        }
-
-        if (supervisor.ConnectionId >= 0)
-        {
-            return AuthenticationResult.Refuse($"domain '{hello.Name}' already has a guest attached");
         }
 
         if (hello.Fds.Count != 1)
@@ -84,7 +84,12 @@ public sealed class DomainManager : IAsyncDisposable
             return AuthenticationResult.Refuse($"domain '{hello.Name}' handed over an unusable pool: {e.Message}");
         }
 
-        await supervisor.AttachGuestAsync(hello.ConnectionId, pool, cancellation).ConfigureAwait(false);
+        if (!await supervisor.TryAttachGuestAsync(hello.ConnectionId, pool).ConfigureAwait(false))
+        {
+            pool.Dispose();
+            return AuthenticationResult.Refuse($"domain '{hello.Name}' already has a guest attached");
+        }
+
         return AuthenticationResult.Accept((ushort)record.DomainId);
     }
 
@@ -94,6 +99,7 @@ public sealed class DomainManager : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(connection);
         if (connection.Domain != 0 && _supervisors.TryGetValue(connection.Domain, out var supervisor))
         {
+            supervisor.MarkClosed(connection.Id);
             _ = Guard(supervisor.DetachGuestAsync(connection.Id, _stopping.Token), $"detaching dom{connection.Domain}");
         }
     }
@@ -102,16 +108,20 @@ public sealed class DomainManager : IAsyncDisposable
     /// <exception cref="ArgumentException">Bad name, taken name, unknown device type.</exception>
     public async Task<DomainRecord> CreateDomainAsync(string name, IReadOnlyList<string> devices, CancellationToken cancellation)
     {
-        var specs = new List<DeviceSpec>();
-        foreach (var text in devices)
+        // Devices named with an id keep it; the others take the lowest ids their type leaves free.
+        var specs = devices.Select(text => DeviceSpec.Parse(text, defaultId: -1)).ToList();
+        for (var i = 0; i < specs.Count; i++)
         {
-            var spec = DeviceSpec.Parse(text, defaultId: specs.Count(s => s.Type == text.Split(':')[0]));
-            if (!_drivers.ContainsKey(spec.Type))
+            if (!_drivers.ContainsKey(specs[i].Type))
             {
-                throw new ArgumentException($"No driver for device type '{spec.Type}' (known: {string.Join(", ", _drivers.Keys)}).");
+                throw new ArgumentException($"No driver for device type '{specs[i].Type}' (known: {string.Join(", ", _drivers.Keys)}).");
             }
 
-            specs.Add(spec);
+            if (specs[i].Id < 0)
+            {
+                var taken = specs.Where(s => s.Type == specs[i].Type).Select(s => s.Id).ToHashSet();
+                specs[i] = specs[i] with { Id = Enumerable.Range(0, 10_000).First(id => !taken.Contains(id)) };
+            }
         }
 
         var record = _registry.Create(name, specs);

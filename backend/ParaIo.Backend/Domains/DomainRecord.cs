@@ -12,7 +12,7 @@ public sealed record DomainRecord(string Name, int DomainId, string Token, IRead
 /// <param name="Id">The device id within its type.</param>
 public sealed record DeviceSpec(string Type, int Id)
 {
-    /// <summary>Parses <c>type</c> or <c>type:id</c>; <paramref name="defaultId"/> when no id is given.</summary>
+    /// <summary>Parses <c>type</c> or <c>type:id</c>; <paramref name="defaultId"/> when no id is given (-1: to be chosen).</summary>
     public static DeviceSpec Parse(string text, int defaultId)
     {
         ArgumentNullException.ThrowIfNull(text);

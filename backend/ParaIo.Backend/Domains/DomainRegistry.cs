@@ -142,6 +142,7 @@ public sealed class DomainRegistry
         var directory = Path.GetDirectoryName(Path.GetFullPath(_stateFile))!;
         Directory.CreateDirectory(directory);
         var temporary = _stateFile + ".tmp";
+        File.Delete(temporary); // a leftover would keep its old mode; the new file is created 0600
         // The file holds every guest's token: readable by the daemon's user alone.
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
         using (var stream = new FileStream(temporary, options))

@@ -30,6 +30,7 @@ internal sealed class DomainSupervisor
     private GrantPool? _pool;
     private GrantMapper? _mapper;
     private long _connectionId = -1;
+    private long _closedConnectionId = -1;
 
     public DomainSupervisor(DomainRecord record, StoreClient store, IReadOnlyDictionary<string, IBackendDriver> drivers, ILogger logger, Action<DomainSupervisor> requestEvaluation)
     {
@@ -102,25 +103,40 @@ internal sealed class DomainSupervisor
         await SetBackendStateAsync(slot, XenbusState.InitWait, cancellation).ConfigureAwait(false);
     }
 
-    /// <summary>The guest authenticated and handed over its pool.</summary>
-    public async Task AttachGuestAsync(long connectionId, GrantPool pool, CancellationToken cancellation)
+    /// <summary>
+    /// Attaches a guest that authenticated with its pool, unless another live connection holds the
+    /// domain. The check and the attach happen under the gate, so two guests racing for one domain
+    /// cannot both get in. A connection the store has reported closed no longer holds the domain,
+    /// even if its teardown is still queued: the new session tears it down first. The devices are
+    /// evaluated afterwards, outside the store's HELLO deadline.
+    /// </summary>
+    public async Task<bool> TryAttachGuestAsync(long connectionId, GrantPool pool)
     {
-        await _gate.WaitAsync(cancellation).ConfigureAwait(false);
+        await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
-            await DetachCoreAsync("a new session replaced the old one", cancellation).ConfigureAwait(false);
+            if (_connectionId >= 0 && _connectionId != Volatile.Read(ref _closedConnectionId))
+            {
+                return false;
+            }
+
+            await DetachCoreAsync("a new session replaced the old one", CancellationToken.None).ConfigureAwait(false);
             _pool = pool;
             _mapper = new GrantMapper(pool, localDomain: 0, guestDomain: (ushort)Record.DomainId);
             Volatile.Write(ref _connectionId, connectionId);
             Status = DomainStatus.Connected;
             _logger.LogInformation("Domain {Name} (dom{Domain}) connected: pool of {Pages} pages", Record.Name, Record.DomainId, pool.Geometry.PageCount);
-            await EvaluateCoreAsync(cancellation).ConfigureAwait(false);
+            _requestEvaluation(this);
+            return true;
         }
         finally
         {
             _gate.Release();
         }
     }
+
+    /// <summary>Records at once (before the queued teardown runs) that a connection is gone.</summary>
+    public void MarkClosed(long connectionId) => Volatile.Write(ref _closedConnectionId, connectionId);
 
     /// <summary>The guest's connection closed: close its devices, unmap every grant, drop the pool.</summary>
     public async Task DetachGuestAsync(long connectionId, CancellationToken cancellation)
@@ -219,7 +235,7 @@ internal sealed class DomainSupervisor
             await SetBackendStateAsync(slot, XenbusState.Connected, cancellation).ConfigureAwait(false);
             _logger.LogInformation("Device {Device} connected", slot.Address);
         }
-        catch (Exception e) when (e is DeviceRejectedException or GrantAccessException or ArgumentException or InvalidOperationException)
+        catch (Exception e) when (e is DeviceRejectedException or GrantAccessException or ArgumentException or InvalidOperationException or StoreException)
         {
             _logger.LogWarning("Device {Device} refused: {Reason}", slot.Address, e.Message);
             await CloseAsync(slot, e.Message, cancellation).ConfigureAwait(false);

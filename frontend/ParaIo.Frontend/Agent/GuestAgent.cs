@@ -70,11 +70,10 @@ public sealed class GuestAgent
         var waitingLogged = false;
         while (!cancellation.IsCancellationRequested)
         {
+            var sessionsBefore = Sessions;
             try
             {
                 await RunSessionAsync(cancellation).ConfigureAwait(false);
-                delay = _options.ReconnectDelay;
-                waitingLogged = false;
             }
             catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
             {
@@ -84,8 +83,15 @@ public sealed class GuestAgent
             {
                 throw new GuestRefusedException($"paraiod refused domain '{_options.Name}': wrong name or token, or the domain already has a guest attached.", e);
             }
-            catch (Exception e) when (e is SocketException or StoreConnectionLostException or StoreException or IOException or TimeoutException or ChannelClosedException)
+            catch (Exception e) when (e is SocketException or StoreConnectionLostException or StoreException or IOException or TimeoutException or ChannelClosedException or InvalidDataException)
             {
+                if (Sessions != sessionsBefore)
+                {
+                    // A session ran: the next attempt starts from the shortest pause again.
+                    delay = _options.ReconnectDelay;
+                    waitingLogged = false;
+                }
+
                 if (!waitingLogged)
                 {
                     _logger.LogInformation("Waiting for paraiod at {Socket}: {Reason}", _options.SocketPath, e.Message);

@@ -30,7 +30,7 @@ public sealed class ParaiodOptions
                 return StateDirectory;
             }
 
-            if (Environment.UserName == "root")
+            if (Environment.IsPrivilegedProcess)
             {
                 return "/var/lib/paraio";
             }

@@ -63,7 +63,7 @@ public sealed class PrometheusEndpoint : IAsyncDisposable
         var labels = new StringBuilder();
         foreach (var tag in tags)
         {
-            labels.Append(labels.Length == 0 ? "{" : ",").Append(Sanitize(tag.Key)).Append("=\"").Append(tag.Value?.ToString()?.Replace("\"", "\\\"", StringComparison.Ordinal)).Append('"');
+            labels.Append(labels.Length == 0 ? "{" : ",").Append(Sanitize(tag.Key)).Append("=\"").Append(EscapeLabel(tag.Value?.ToString() ?? "")).Append('"');
         }
 
         if (labels.Length > 0)
@@ -89,8 +89,9 @@ public sealed class PrometheusEndpoint : IAsyncDisposable
         var text = new StringBuilder();
         foreach (var group in _values.GroupBy(kv => kv.Key.Instrument).OrderBy(g => g.Key.Name, StringComparer.Ordinal))
         {
-            var name = Sanitize(group.Key.Name);
-            var type = group.Key is Counter<long> or Counter<int> or Counter<double> ? "counter" : "gauge";
+            var counter = group.Key is Counter<long> or Counter<int> or Counter<double>;
+            var name = Sanitize(group.Key.Name) + (counter ? "_total" : "");
+            var type = counter ? "counter" : "gauge";
             text.Append("# HELP ").Append(name).Append(' ').Append(group.Key.Description).Append('\n');
             text.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
             foreach (var (key, value) in group)
@@ -136,6 +137,10 @@ public sealed class PrometheusEndpoint : IAsyncDisposable
     }
 
     private static string Sanitize(string name) => name.Replace('.', '_').Replace('-', '_');
+
+    /// <summary>The exposition format's escapes for a label value: backslash, quote, newline.</summary>
+    private static string EscapeLabel(string value) =>
+        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

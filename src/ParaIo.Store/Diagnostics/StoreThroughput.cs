@@ -6,7 +6,7 @@ using ParaIo.Store.Tree;
 namespace ParaIo.Store.Diagnostics;
 
 /// <summary>
-/// Measures store operations per second for <c>paraio-load</c> and notes: a server on a temporary
+/// Measures store operations per second (StoreThroughputBench prints them): a server on a temporary
 /// socket, one domain-0 client, the same write+read mix on the tree directly (the baseline),
 /// sequentially over the socket, and pipelined. Nothing is asserted; the numbers are for reports.
 /// </summary>
