@@ -22,13 +22,6 @@ namespace ParaIo.Store.Client;
 /// </summary>
 public sealed class StoreClient : IStoreOperations, IAsyncDisposable
 {
-    private static readonly Func<StoreMessageType, bool> s_isReply = static type => type is
-        StoreMessageType.Control or StoreMessageType.Directory or StoreMessageType.Read or
-        StoreMessageType.GetPermissions or StoreMessageType.Watch or StoreMessageType.Unwatch or
-        StoreMessageType.TransactionStart or StoreMessageType.TransactionEnd or StoreMessageType.Write or
-        StoreMessageType.Mkdir or StoreMessageType.Remove or StoreMessageType.SetPermissions or
-        StoreMessageType.WatchEvent or StoreMessageType.Error;
-
     private readonly Socket _socket;
     private readonly StoreClientOptions _options;
     private readonly FrameOutbox _outbox;
@@ -456,7 +449,7 @@ public sealed class StoreClient : IStoreOperations, IAsyncDisposable
             var buffer = result.Buffer;
             try
             {
-                while (FrameReader.TryRead(ref buffer, ProtocolLimits.MaxReplyPayload, s_isReply, out var header, out var payload))
+                while (FrameReader.TryRead(ref buffer, ProtocolLimits.MaxReplyPayload, StoreMessageTypes.IsFromServer, out var header, out var payload))
                 {
                     Dispatch(header, payload);
                 }

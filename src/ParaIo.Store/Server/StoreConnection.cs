@@ -23,12 +23,6 @@ namespace ParaIo.Store.Server;
 /// </summary>
 internal sealed class StoreConnection : IWatchSink, IDisposable
 {
-    private static readonly Func<StoreMessageType, bool> s_isRequest = static type => type is
-        StoreMessageType.Control or StoreMessageType.Directory or StoreMessageType.Read or
-        StoreMessageType.GetPermissions or StoreMessageType.Watch or StoreMessageType.Unwatch or
-        StoreMessageType.TransactionStart or StoreMessageType.TransactionEnd or StoreMessageType.Write or
-        StoreMessageType.Mkdir or StoreMessageType.Remove or StoreMessageType.SetPermissions;
-
     private static readonly TimeSpan s_drainTimeout = TimeSpan.FromSeconds(1);
 
     private readonly StoreServer _server;
@@ -321,7 +315,7 @@ internal sealed class StoreConnection : IWatchSink, IDisposable
             var buffer = result.Buffer;
             try
             {
-                while (FrameReader.TryRead(ref buffer, ProtocolLimits.MaxRequestPayload, s_isRequest, out var header, out var payload))
+                while (FrameReader.TryRead(ref buffer, ProtocolLimits.MaxRequestPayload, StoreMessageTypes.IsRequest, out var header, out var payload))
                 {
                     if (header.Type == StoreMessageType.Control)
                     {
