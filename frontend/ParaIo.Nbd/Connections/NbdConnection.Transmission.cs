@@ -38,22 +38,32 @@ internal sealed partial class NbdConnection
     private async Task TransmitAsync()
     {
         var writer = WriteRepliesAsync();
-        var (end, detail) = await ReadRequestsAsync();
-
-        // Every slot comes home once its reply is written: then nothing is in flight.
-        for (var i = 0; i < _slots.Count; i++)
+        TransmissionEnd end;
+        string detail;
+        try
         {
-            await _free.Reader.ReadAsync(_abort.Token);
-        }
+            (end, detail) = await ReadRequestsAsync();
 
-        foreach (var slot in _slots)
+            // Every slot comes home once its reply is written: then nothing is in flight.
+            for (var i = 0; i < _slots.Count; i++)
+            {
+                await _free.Reader.ReadAsync(_abort.Token);
+            }
+
+            foreach (var slot in _slots)
+            {
+                slot.Retire();
+            }
+
+            await Task.WhenAll(_workers);
+        }
+        finally
         {
-            slot.Retire();
+            // Also when aborted: the writer must be finished with the output pipe before the
+            // connection completes it. Workers still inside the device find the channel closed.
+            _replies.Writer.TryComplete();
+            await writer;
         }
-
-        await Task.WhenAll(_workers);
-        _replies.Writer.Complete();
-        await writer;
 
         switch (end)
         {
