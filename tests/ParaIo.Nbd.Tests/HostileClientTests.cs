@@ -55,18 +55,21 @@ public sealed class HostileClientTests
     }
 
     [TestMethod]
-    public async Task ATruncatedWritePayloadIsLoggedAsAViolationAndNotWritten()
+    [DataRow(8192, 3000, DisplayName = "a small write, read through the pipe")]
+    [DataRow(1 << 20, 100_000, DisplayName = "a large write, read straight into its buffer")]
+    public async Task ATruncatedWritePayloadIsLoggedAsAViolationAndNotWritten(int length, int sent)
     {
         var device = new MemoryBlockDevice(TestExport.DefaultSize);
         await using var export = TestExport.Start(device);
         await using var client = await export.OpenAsync();
 
-        await client.SendRawAsync(RawNbdClient.Request(Wire.CmdWrite, 1, 0, 8192, payload: new byte[8192])[..(28 + 3000)]);
+        await client.SendRawAsync(RawNbdClient.Request(Wire.CmdWrite, 1, 0, (uint)length, payload: new byte[length])[..(28 + sent)]);
         client.ShutdownSend();
 
         Assert.IsTrue(await client.WasClosedByServerAsync());
-        Assert.IsTrue(await export.Log.WaitForAsync(LogLevel.Warning, "inside the 8192-byte payload of a write"), export.Log.Text);
+        Assert.IsTrue(await export.Log.WaitForAsync(LogLevel.Warning, $"inside the {length}-byte payload of a write"), export.Log.Text);
         Assert.AreEqual(0, device.AllocatedBytes);
+        Assert.AreEqual(1, export.Server.Statistics.ProtocolViolations);
     }
 
     [TestMethod]

@@ -13,6 +13,9 @@ internal sealed partial class NbdConnection : IAsyncDisposable
 {
     private const int ReceiveBufferSize = 64 * 1024;
 
+    /// <summary>Payload remainders at least this long bypass the receive pipe; see <see cref="FillAsync"/>.</summary>
+    private const int DirectReadThreshold = 16 * 1024;
+
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly PipeReader _input;
@@ -128,12 +131,32 @@ internal sealed partial class NbdConnection : IAsyncDisposable
         var filled = 0;
         while (filled < destination.Length)
         {
-            var result = await _input.ReadAsync(cancellationToken);
+            if (!_input.TryRead(out var result))
+            {
+                if (destination.Length - filled >= DirectReadThreshold)
+                {
+                    // The pipe holds nothing of this payload, so the rest is read straight into
+                    // the destination rather than through the pipe's buffers: one copy fewer for
+                    // large writes. A StreamPipeReader touches its stream only inside its own
+                    // reads and none is pending, so the stream is ours until the next one.
+                    var count = await _stream.ReadAsync(destination[filled..], cancellationToken);
+                    if (count == 0)
+                    {
+                        return _stopRequested ? ReadOutcome.Stopped : filled == 0 ? ReadOutcome.EndOfStream : ReadOutcome.Truncated;
+                    }
+
+                    filled += count;
+                    continue;
+                }
+
+                result = await _input.ReadAsync(cancellationToken);
+            }
+
             var buffer = result.Buffer;
-            var count = (int)Math.Min(buffer.Length, destination.Length - filled);
-            buffer.Slice(0, count).CopyTo(destination.Span[filled..]);
-            _input.AdvanceTo(buffer.GetPosition(count));
-            filled += count;
+            var taken = (int)Math.Min(buffer.Length, destination.Length - filled);
+            buffer.Slice(0, taken).CopyTo(destination.Span[filled..]);
+            _input.AdvanceTo(buffer.GetPosition(taken));
+            filled += taken;
             if (filled == destination.Length)
             {
                 break;
