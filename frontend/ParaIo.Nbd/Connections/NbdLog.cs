@@ -8,8 +8,8 @@ internal static partial class NbdLog
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "NBD export '{Export}' ({Size} bytes, block {BlockSize}) listening on {Endpoint}")]
     public static partial void Listening(ILogger logger, string export, long size, int blockSize, string endpoint);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "NBD client {Connection} connected from {Peer}")]
-    public static partial void Connected(ILogger logger, long connection, string peer);
+    [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "NBD client {Connection} connected on {Endpoint}")]
+    public static partial void Connected(ILogger logger, long connection, string endpoint);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "NBD client refused: {Active} clients are connected, the limit")]
     public static partial void TooManyConnections(ILogger logger, long active);
