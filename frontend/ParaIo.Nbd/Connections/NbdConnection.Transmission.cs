@@ -135,6 +135,7 @@ internal sealed partial class NbdConnection
     /// Gives the slot the buffer its command needs and, for a write, reads the payload into it. A
     /// write too long to accept is read and dropped, so the stream stays in step, and answered EINVAL.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ReadOutcome> LoadPayloadAsync(RequestSlot slot)
     {
         var length = slot.Length;
@@ -157,6 +158,7 @@ internal sealed partial class NbdConnection
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask ReserveAsync(RequestSlot slot, int length)
     {
         await _budget.AcquireAsync(length, _abort.Token);

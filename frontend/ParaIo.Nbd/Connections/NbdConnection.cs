@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 
 namespace ParaIo.Nbd.Connections;
@@ -126,6 +127,7 @@ internal sealed partial class NbdConnection : IAsyncDisposable
     }
 
     /// <summary>Reads exactly <paramref name="destination"/>.Length bytes.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ReadOutcome> FillAsync(Memory<byte> destination, CancellationToken cancellationToken)
     {
         var filled = 0;
@@ -177,6 +179,7 @@ internal sealed partial class NbdConnection : IAsyncDisposable
     }
 
     /// <summary>Reads and drops <paramref name="length"/> bytes without buffering them.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ReadOutcome> SkipAsync(long length, CancellationToken cancellationToken)
     {
         while (length > 0)
