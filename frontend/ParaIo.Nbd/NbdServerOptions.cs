@@ -1,4 +1,6 @@
 using System.Net;
+using System.Text;
+using ParaIo.Nbd.Protocol;
 
 namespace ParaIo.Nbd;
 
@@ -56,12 +58,12 @@ public sealed class NbdServerOptions
             throw new ArgumentException($"The TCP endpoint {TcpEndPoint} is not a loopback address; the export has no authentication.");
         }
 
-        if (System.Text.Encoding.UTF8.GetByteCount(ExportName) > Protocol.NbdWire.MaxStringLength)
+        if (Encoding.UTF8.GetByteCount(ExportName) > NbdWire.MaxStringLength)
         {
             throw new ArgumentException("The export name is longer than the protocol's 4096 bytes.");
         }
 
-        if (Description is not null && System.Text.Encoding.UTF8.GetByteCount(Description) > Protocol.NbdWire.MaxStringLength)
+        if (Description is not null && Encoding.UTF8.GetByteCount(Description) > NbdWire.MaxStringLength)
         {
             throw new ArgumentException("The description is longer than the protocol's 4096 bytes.");
         }

@@ -84,6 +84,20 @@ public sealed class ServerLifecycleTests
     }
 
     [TestMethod]
+    public async Task ASecondServerOnALiveSocketIsRefusedAndTheFirstKeepsServing()
+    {
+        await using var export = TestExport.Start();
+        var second = new NbdServer(new MemoryBlockDevice(1 << 20), new NbdServerOptions { UnixSocketPath = export.SocketPath });
+
+        Assert.Throws<IOException>(second.Start);
+        await second.DisposeAsync();
+
+        // Disposing the refused server must not have removed the live server's socket.
+        await using var client = await export.OpenAsync();
+        Assert.AreEqual(TestExport.DefaultSize, client.ExportSize);
+    }
+
+    [TestMethod]
     public async Task TheSocketIsForItsOwnerOnly()
     {
         await using var export = TestExport.Start();

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
 namespace ParaIo.Nbd.Connections;
@@ -12,7 +13,8 @@ namespace ParaIo.Nbd.Connections;
 /// </summary>
 internal sealed partial class NbdConnection : IAsyncDisposable
 {
-    private const int ReceiveBufferSize = 64 * 1024;
+    /// <summary>The receive and send pipes' segment size: a 64 KiB write or read in one piece.</summary>
+    private const int PipeBufferSize = 64 * 1024;
 
     /// <summary>Payload remainders at least this long bypass the receive pipe; see <see cref="FillAsync"/>.</summary>
     private const int DirectReadThreshold = 16 * 1024;
@@ -33,14 +35,16 @@ internal sealed partial class NbdConnection : IAsyncDisposable
         Id = id;
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: true);
-        _input = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: ReceiveBufferSize, minimumReadSize: ReceiveBufferSize / 4, leaveOpen: true));
-        _output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: ReceiveBufferSize, leaveOpen: true));
+        _input = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: PipeBufferSize, minimumReadSize: PipeBufferSize / 4, leaveOpen: true));
+        _output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: PipeBufferSize, leaveOpen: true));
         _export = new ExportDescriptor(device, options);
         _options = options;
         _statistics = statistics;
         _logger = logger;
-        _free = System.Threading.Channels.Channel.CreateUnbounded<RequestSlot>(new() { SingleReader = true, SingleWriter = true });
-        _replies = System.Threading.Channels.Channel.CreateUnbounded<RequestSlot>(new() { SingleReader = true });
+        // Only the reader takes free slots and only the writer takes replies, which lets each
+        // channel reuse one waiter instead of allocating per wait.
+        _free = Channel.CreateUnbounded<RequestSlot>(new() { SingleReader = true });
+        _replies = Channel.CreateUnbounded<RequestSlot>(new() { SingleReader = true });
         _budget = new PayloadBudget(options.MaxBufferedBytesPerConnection);
     }
 
