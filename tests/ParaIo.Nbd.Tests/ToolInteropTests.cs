@@ -62,6 +62,30 @@ public sealed class ToolInteropTests
     }
 
     [TestMethod]
+    public async Task QemuImgZeroesTheHolesOfASparseSourceOverOldData()
+    {
+        ExternalTool.Require("qemu-img", "qemu-utils");
+        ExternalTool.Require("nbdcopy", "libnbd-bin");
+        await using var export = TestExport.Start();
+        var old = WriteRandomFile(export.TempFile("old.img"), TestExport.DefaultSize);
+        var sparse = WriteRandomFile(export.TempFile("sparse.img"), TestExport.DefaultSize / 2);
+        using (var file = File.OpenWrite(sparse))
+        {
+            file.SetLength(TestExport.DefaultSize);
+        }
+
+        var target = export.TempFile("out.img");
+
+        // qemu-img writes the hole as zeroes (NBD_CMD_WRITE_ZEROES where offered) over the old data.
+        Assert.AreEqual(0, (await ExternalTool.RunAsync("nbdcopy", old, export.Uri)).ExitCode);
+        var convert = await ExternalTool.RunAsync("qemu-img", "convert", "-n", "-f", "raw", "-O", "raw", sparse, export.Uri);
+        Assert.AreEqual(0, convert.ExitCode, convert.ToString());
+        Assert.AreEqual(0, (await ExternalTool.RunAsync("nbdcopy", export.Uri, target)).ExitCode);
+
+        AssertSameBytes(sparse, target);
+    }
+
+    [TestMethod]
     public async Task NbdcopyCopiesAFileInAndBackOutByteForByte()
     {
         ExternalTool.Require("nbdcopy", "libnbd-bin");
