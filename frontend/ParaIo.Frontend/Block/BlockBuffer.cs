@@ -75,6 +75,9 @@ public sealed unsafe class BlockBuffer : MemoryManager<byte>
     {
     }
 
+    /// <summary>Returns the pages to the pool (the same as <see cref="IDisposable.Dispose"/>).</summary>
+    public void Dispose() => ((IDisposable)this).Dispose();
+
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
