@@ -22,6 +22,7 @@ internal sealed class BlockRig : IAsyncDisposable
     private readonly List<BlockBackendDevice> _backends = [];
     private readonly List<IDisposable> _frontends = [];
     private readonly List<FileLun> _luns = [];
+    private readonly List<GatedLun> _gates = [];
     private readonly string _directory;
 
     public BlockRig(int poolPages = 4096, int grantEntries = 4096)
@@ -43,6 +44,14 @@ internal sealed class BlockRig : IAsyncDisposable
     {
         var lun = FileLun.Create(Path.Combine(_directory, name), bytes, options);
         _luns.Add(lun);
+        return lun;
+    }
+
+    /// <summary>A held-and-logged LUN over a new image; the rig releases whatever it still holds before tearing down.</summary>
+    public GatedLun CreateGatedLun(long bytes, FileLunOptions? options = null, string name = "disk.img")
+    {
+        var lun = new GatedLun(CreateLun(bytes, options, name));
+        _gates.Add(lun);
         return lun;
     }
 
@@ -84,10 +93,16 @@ internal sealed class BlockRig : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // A test that failed half-way may leave transfers held; a backend waits for them before it stops.
+        foreach (var gate in _gates)
+        {
+            gate.ReleaseAll();
+        }
+
         // Backends first: they unmap, so the guest can then end its grants.
         foreach (var backend in _backends)
         {
-            await backend.DisposeAsync();
+            await backend.DisposeAsync().AsTask().WaitAsync(Waits.Limit);
         }
 
         foreach (var frontend in _frontends)
