@@ -74,6 +74,14 @@ internal sealed class BlockRig : IAsyncDisposable
         return (front, back);
     }
 
+    /// <summary>A BlkFront device alone, set up against <paramref name="driver"/>'s keys for <paramref name="lun"/>; no backend serves it yet.</summary>
+    public BlockFrontDevice ConnectFrontend(BlockBackendDriver driver, ILun lun, BlockFrontendOptions? frontend = null, int devid = 0)
+    {
+        var front = new BlockFrontendDriver(frontend).ConnectBlock(new FrontendConnectContext(BlkifProtocol.DeviceType, devid, Guest, driver.DeviceKeys(lun)));
+        _frontends.Add(front);
+        return front;
+    }
+
     /// <summary>A raw (possibly hostile) frontend and the BlkBack device serving it.</summary>
     public async Task<(RawFrontend Raw, BlockBackendDevice Back)> ConnectRawAsync(ILun lun, BlockBackendOptions? backend = null, int devid = 0)
     {
