@@ -1,0 +1,34 @@
+namespace ParaIo.Backend.Block;
+
+/// <summary>Limits and tuning of the block backend, the same for every device of one driver.</summary>
+public sealed class BlockBackendOptions
+{
+    /// <summary>The largest ring (log2 pages) a frontend may offer; advertised as <c>max-ring-page-order</c>. 0..4.</summary>
+    public int MaxRingPageOrder { get; init; } = 4;
+
+    /// <summary>
+    /// The most segments an INDIRECT request may carry, advertised as
+    /// <c>feature-max-indirect-segments</c>; 0 turns INDIRECT off (the key is then not written).
+    /// At most 4096 (8 pages of 512).
+    /// </summary>
+    public int MaxIndirectSegments { get; init; } = 256;
+
+    /// <summary>Requests one device serves at once; further requests wait in the ring.</summary>
+    public int MaxInFlight { get; init; } = 128;
+
+    /// <summary>How long the ring thread polls for work before it sleeps on the event channel.</summary>
+    public TimeSpan Spin { get; init; } = TimeSpan.FromMicroseconds(50);
+
+    /// <summary>Advertise and serve FLUSH_DISKCACHE.</summary>
+    public bool FlushCache { get; init; } = true;
+
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxRingPageOrder);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxRingPageOrder, RingBuffer.Rings.RingLayout.MaxPageOrder);
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxIndirectSegments);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxIndirectSegments, Protocol.Block.BlkifProtocol.MaxIndirectSegments);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxInFlight, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(Spin, TimeSpan.Zero);
+    }
+}

@@ -1,0 +1,72 @@
+using System.Runtime.InteropServices;
+
+namespace ParaIo.Backend.Block;
+
+/// <summary>The few Linux file calls .NET does not expose: O_DIRECT opens and hole punching.</summary>
+internal static partial class FileCalls
+{
+    public const int EOPNOTSUPP = 95;
+    public const int EINVAL = 22;
+
+    private const int O_RDONLY = 0;
+    private const int O_RDWR = 2;
+    private const int O_CLOEXEC = 0x80000;
+    private const int FALLOC_FL_KEEP_SIZE = 0x01;
+    private const int FALLOC_FL_PUNCH_HOLE = 0x02;
+
+    /// <summary>O_DIRECT differs between architectures; 0 where ParaIo does not know it.</summary>
+    private static int DirectFlag => RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.X64 => 0x4000,
+        Architecture.Arm64 => 0x10000,
+        _ => 0,
+    };
+
+    /// <summary>
+    /// Opens <paramref name="path"/> with O_DIRECT (.NET's <c>FileOptions</c> cannot ask for it on
+    /// Linux). Returns null, with the errno, when the file system refuses it.
+    /// </summary>
+    public static Microsoft.Win32.SafeHandles.SafeFileHandle? TryOpenDirect(string path, bool readOnly, out int errno)
+    {
+        if (DirectFlag == 0)
+        {
+            errno = EINVAL;
+            return null;
+        }
+
+        // Two arguments only: without O_CREAT the variadic mode argument is never read.
+        var fd = Open(path, (readOnly ? O_RDONLY : O_RDWR) | O_CLOEXEC | DirectFlag);
+        if (fd < 0)
+        {
+            errno = Marshal.GetLastPInvokeError();
+            return null;
+        }
+
+        errno = 0;
+        return new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>Deallocates a range, keeping the file's size (FALLOC_FL_PUNCH_HOLE). Returns 0 or the errno.</summary>
+    public static int PunchHole(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long offset, long length)
+    {
+        var added = false;
+        handle.DangerousAddRef(ref added);
+        try
+        {
+            return Fallocate((int)handle.DangerousGetHandle(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fallocate", SetLastError = true)]
+    private static partial int Fallocate(int fd, int mode, long offset, long length);
+}

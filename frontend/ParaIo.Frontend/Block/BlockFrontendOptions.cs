@@ -1,0 +1,29 @@
+namespace ParaIo.Frontend.Block;
+
+/// <summary>How BlkFront sets up a block device.</summary>
+public sealed class BlockFrontendOptions
+{
+    /// <summary>The ring size asked for (log2 pages), capped by the backend's <c>max-ring-page-order</c>. Order 0 holds 32 requests.</summary>
+    public int RingPageOrder { get; init; }
+
+    /// <summary>Ring requests in flight at most; 0 means the ring's size. Further requests wait for a slot.</summary>
+    public int QueueDepth { get; init; }
+
+    /// <summary>
+    /// Segments per INDIRECT request, capped by the backend's <c>feature-max-indirect-segments</c>;
+    /// 0 (or fewer than 12) sends large transfers as several direct requests instead.
+    /// </summary>
+    public int MaxIndirectSegments { get; init; } = 256;
+
+    /// <summary>The backend's domain, to which buffers and rings are granted.</summary>
+    public ushort BackendDomain { get; init; }
+
+    /// <summary>
+    /// Run the continuations of completed requests on the completion thread instead of the thread
+    /// pool. Saves a thread hop per request; only for callers whose continuations never block.
+    /// </summary>
+    public bool CompleteInline { get; init; }
+
+    /// <summary>How long the completion thread polls for responses before it sleeps on the event channel.</summary>
+    public TimeSpan Spin { get; init; } = TimeSpan.FromMicroseconds(50);
+}
