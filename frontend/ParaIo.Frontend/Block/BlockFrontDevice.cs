@@ -61,7 +61,11 @@ public sealed class BlockFrontDevice : IFrontendDevice
         Backend = backend;
         _queue = queue;
         QueueDepth = options.QueueDepth <= 0 ? (int)queue.Ring.Size : Math.Min(options.QueueDepth, (int)queue.Ring.Size);
-        var indirect = Math.Min(options.MaxIndirectSegments, backend.MaxIndirectSegments);
+        // Data pages are granted per request, so a full queue of the largest requests must fit in
+        // the guest's grant table beside its other devices: at most half the grants still free,
+        // shared out over the queue depth, caps the INDIRECT size.
+        var grantBudget = (memory.Grants.FreeCount / 2 / QueueDepth) - BlkifProtocol.MaxIndirectPagesPerRequest;
+        var indirect = Math.Min(Math.Min(options.MaxIndirectSegments, backend.MaxIndirectSegments), grantBudget);
         _indirectSegments = indirect > BlkifProtocol.MaxSegmentsPerRequest ? indirect : 0;
         _slots = new SemaphoreSlim(QueueDepth, QueueDepth);
         _requests = new PendingRequest[QueueDepth];
@@ -212,7 +216,7 @@ public sealed class BlockFrontDevice : IFrontendDevice
         {
             old = _queue;
             answered = TakeResponses(old, requests, statuses);
-            _queue = newQueue;
+            Volatile.Write(ref _queue, newQueue);
             var unanswered = _requests.Where(r => r.InFlight).OrderBy(r => r.Sequence);
             foreach (var request in unanswered)
             {
