@@ -416,9 +416,7 @@ public sealed class BlockFrontDevice : IFrontendDevice
                 throw;
             }
 
-            request.Operation = op;
-            op.AddPart();
-            Send(request);
+            Send(request, op);
         }
     }
 
@@ -443,9 +441,7 @@ public sealed class BlockFrontDevice : IFrontendDevice
             request.Request.Id = request.Id;
         }
 
-        request.Operation = op;
-        op.AddPart();
-        Send(request);
+        Send(request, op);
     }
 
     /// <summary>
@@ -506,18 +502,31 @@ public sealed class BlockFrontDevice : IFrontendDevice
     }
 
     /// <summary>Writes a built request to the ring and publishes it.</summary>
-    private void Send(PendingRequest request)
+    /// <summary>Writes a built request to the ring and publishes it, as a part of <paramref name="op"/>.</summary>
+    /// <exception cref="ObjectDisposedException">The device was disposed meanwhile; the request's grants are ended.</exception>
+    private void Send(PendingRequest request, BlockOperation op)
     {
         lock (_ringLock)
         {
-            var queue = _queue;
-            request.InFlight = true;
-            request.Sequence = ++_sequence;
-            // Depth ≤ ring size and a slot is freed only after its response is consumed, so the
-            // ring always has room here.
-            queue.Ring.NextRequest() = request.Request;
-            queue.Push();
+            // Checked under the ring lock: Dispose fails the requests in flight under the same
+            // lock, so a request is either failed there or never sent.
+            if (Volatile.Read(ref _disposed) == 0)
+            {
+                var queue = _queue;
+                request.Operation = op;
+                op.AddPart();
+                request.InFlight = true;
+                request.Sequence = ++_sequence;
+                // Depth ≤ ring size and a slot is freed only after its response is consumed, so
+                // the ring always has room here.
+                queue.Ring.NextRequest() = request.Request;
+                queue.Push();
+                return;
+            }
         }
+
+        EndGrants(request);
+        throw new ObjectDisposedException(nameof(BlockFrontDevice));
     }
 
     private ValueTask<PendingRequest> AcquireAsync(CancellationToken cancellationToken) =>
