@@ -25,7 +25,7 @@ internal sealed class BlockRig : IAsyncDisposable
     private readonly List<GatedLun> _gates = [];
     private readonly string _directory;
 
-    public BlockRig(int poolPages = 4096, int grantEntries = 4096)
+    public BlockRig(int poolPages = 4096, int grantEntries = 32768)
     {
         Guest = GuestMemory.Create(poolPages, GuestDomain, grantEntries);
         BackendPool = GrantPool.Attach(Native.Dup(Guest.Pool.FileDescriptor));

@@ -57,6 +57,27 @@ public sealed class DataIntegrityTests
     }
 
     [TestMethod]
+    public async Task TheIndirectSizeLeavesRoomInASmallGrantTable()
+    {
+        // 4096 grants: a full queue of 1 MiB indirect requests would need 8192, so the frontend
+        // sends smaller ones, and 32 such transfers at once never run out of grants.
+        await using var rig = new BlockRig(poolPages: 16384, grantEntries: 4096);
+        var (front, back) = await rig.ConnectAsync(rig.CreateLun(Disk));
+        Assert.IsTrue(front.IndirectSegments > 11 && front.IndirectSegments < 256, $"{front.IndirectSegments} segments");
+        Assert.IsTrue((front.IndirectSegments + 8) * front.QueueDepth <= rig.Guest.Grants.FreeCount);
+        var buffers = Enumerable.Range(0, 32).Select(_ => front.AllocateBuffer(1 << 20)).ToArray();
+
+        await Task.WhenAll(buffers.Select((b, i) => front.WriteAsync(i * 2048L, b.Memory).AsTask())).Within();
+
+        Assert.AreEqual(0, back.Counters.RejectedTotal);
+        Assert.AreEqual(32 * (1 << 20), back.Counters.BytesWritten);
+        foreach (var buffer in buffers)
+        {
+            buffer.Dispose();
+        }
+    }
+
+    [TestMethod]
     public async Task IndirectRequestsSpanSeveralSegmentPages()
     {
         // 600 segments need two indirect pages of 512.

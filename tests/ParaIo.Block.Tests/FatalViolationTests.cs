@@ -4,8 +4,8 @@ using ParaIo.Protocol.Block;
 namespace ParaIo.Block.Tests;
 
 /// <summary>
-/// A request whose grants cannot be mapped is a protocol violation, as in Xen's blkback: that
-/// device stops with a reason; other devices of the same guest go on.
+/// A request whose grants cannot be mapped is a protocol violation: that device stops with a
+/// reason (stricter than Linux's blkback, which answers ERROR); other devices of the guest go on.
 /// </summary>
 [TestClass]
 [TestCategory("hostile")]

@@ -138,6 +138,23 @@ public sealed partial class FileLunTests
     }
 
     [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task AScatterReadLongerThanIovMaxIsFinished(bool synchronous)
+    {
+        // preadv takes at most 1024 buffers (IOV_MAX) and reads short beyond them.
+        using var lun = FileLun.Create(Path.Combine(_directory, "iov.img"), 2 << 20, new FileLunOptions { SynchronousIo = synchronous });
+        ILun disk = lun;
+        var pattern = DataIntegrityTests.Pattern(2000 * 512, 5);
+        await disk.WriteAsync(4096, pattern);
+        var pieces = Enumerable.Range(0, 2000).Select(_ => new Memory<byte>(new byte[512])).ToArray();
+
+        await disk.ReadAsync(4096, pieces);
+
+        CollectionAssert.AreEqual(pattern, pieces.SelectMany(p => p.ToArray()).ToArray());
+    }
+
+    [TestMethod]
     public async Task DiscardPunchesAHole()
     {
         var path = Path.Combine(_directory, "hole.img");

@@ -22,8 +22,11 @@ namespace ParaIo.Backend.Block;
 /// <para>
 /// A malformed request is answered ERROR or EOPNOTSUPP and counted (<see cref="BlockRejection"/>);
 /// the device carries on. A request whose grants cannot be mapped — a data page or an indirect
-/// page — is a protocol violation, as in Xen's blkback: the ring is failed, requests already in
-/// flight are finished and answered, and the device stops with <see cref="FailureReason"/>.
+/// page — is a protocol violation: the ring is failed, requests already in flight are finished
+/// and answered, and the device stops with <see cref="FailureReason"/>. (Linux's blkback is
+/// milder here: it answers such a request ERROR and backs off for a millisecond. An honest
+/// frontend never names a grant it did not make, so ParaIo disconnects instead, as DESIGN.md
+/// asks of every protocol violation; the ring's own index violations stop it in both.)
 /// </para>
 /// <para>
 /// Threads: the ring thread alone touches the ring, the request pool and the write epochs' current

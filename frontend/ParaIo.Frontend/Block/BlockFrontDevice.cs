@@ -61,7 +61,11 @@ public sealed class BlockFrontDevice : IFrontendDevice
         Backend = backend;
         _queue = queue;
         QueueDepth = options.QueueDepth <= 0 ? (int)queue.Ring.Size : Math.Min(options.QueueDepth, (int)queue.Ring.Size);
-        var indirect = Math.Min(options.MaxIndirectSegments, backend.MaxIndirectSegments);
+        // Data pages are granted per request, so a full queue of the largest requests must fit in
+        // the guest's grant table beside its other devices: at most half the grants still free,
+        // shared out over the queue depth, caps the INDIRECT size.
+        var grantBudget = (memory.Grants.FreeCount / 2 / QueueDepth) - BlkifProtocol.MaxIndirectPagesPerRequest;
+        var indirect = Math.Min(Math.Min(options.MaxIndirectSegments, backend.MaxIndirectSegments), grantBudget);
         _indirectSegments = indirect > BlkifProtocol.MaxSegmentsPerRequest ? indirect : 0;
         _slots = new SemaphoreSlim(QueueDepth, QueueDepth);
         _requests = new PendingRequest[QueueDepth];
@@ -212,7 +216,7 @@ public sealed class BlockFrontDevice : IFrontendDevice
         {
             old = _queue;
             answered = TakeResponses(old, requests, statuses);
-            _queue = newQueue;
+            Volatile.Write(ref _queue, newQueue);
             var unanswered = _requests.Where(r => r.InFlight).OrderBy(r => r.Sequence);
             foreach (var request in unanswered)
             {
@@ -412,9 +416,7 @@ public sealed class BlockFrontDevice : IFrontendDevice
                 throw;
             }
 
-            request.Operation = op;
-            op.AddPart();
-            Send(request);
+            Send(request, op);
         }
     }
 
@@ -439,9 +441,7 @@ public sealed class BlockFrontDevice : IFrontendDevice
             request.Request.Id = request.Id;
         }
 
-        request.Operation = op;
-        op.AddPart();
-        Send(request);
+        Send(request, op);
     }
 
     /// <summary>
@@ -502,18 +502,31 @@ public sealed class BlockFrontDevice : IFrontendDevice
     }
 
     /// <summary>Writes a built request to the ring and publishes it.</summary>
-    private void Send(PendingRequest request)
+    /// <summary>Writes a built request to the ring and publishes it, as a part of <paramref name="op"/>.</summary>
+    /// <exception cref="ObjectDisposedException">The device was disposed meanwhile; the request's grants are ended.</exception>
+    private void Send(PendingRequest request, BlockOperation op)
     {
         lock (_ringLock)
         {
-            var queue = _queue;
-            request.InFlight = true;
-            request.Sequence = ++_sequence;
-            // Depth ≤ ring size and a slot is freed only after its response is consumed, so the
-            // ring always has room here.
-            queue.Ring.NextRequest() = request.Request;
-            queue.Push();
+            // Checked under the ring lock: Dispose fails the requests in flight under the same
+            // lock, so a request is either failed there or never sent.
+            if (Volatile.Read(ref _disposed) == 0)
+            {
+                var queue = _queue;
+                request.Operation = op;
+                op.AddPart();
+                request.InFlight = true;
+                request.Sequence = ++_sequence;
+                // Depth ≤ ring size and a slot is freed only after its response is consumed, so
+                // the ring always has room here.
+                queue.Ring.NextRequest() = request.Request;
+                queue.Push();
+                return;
+            }
         }
+
+        EndGrants(request);
+        throw new ObjectDisposedException(nameof(BlockFrontDevice));
     }
 
     private ValueTask<PendingRequest> AcquireAsync(CancellationToken cancellationToken) =>

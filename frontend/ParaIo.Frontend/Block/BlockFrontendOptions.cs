@@ -10,8 +10,10 @@ public sealed class BlockFrontendOptions
     public int QueueDepth { get; init; }
 
     /// <summary>
-    /// Segments per INDIRECT request, capped by the backend's <c>feature-max-indirect-segments</c>;
-    /// 0 (or fewer than 12) sends large transfers as several direct requests instead.
+    /// Segments per INDIRECT request, capped by the backend's <c>feature-max-indirect-segments</c>
+    /// and by the guest's grant table (a full queue of such requests may use at most half the
+    /// grants free when the device connects); 0 (or fewer than 12) sends large transfers as
+    /// several direct requests instead.
     /// </summary>
     public int MaxIndirectSegments { get; init; } = 256;
 
