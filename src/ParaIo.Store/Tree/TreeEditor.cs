@@ -43,59 +43,48 @@ internal sealed class TreeEditor
 
     public StoreError Read(ushort domain, string path, out byte[] value)
     {
-        value = [];
-        var error = Locate(domain, path, out var components, out var chain);
-        if (error != StoreError.None)
-        {
-            return error;
-        }
-
-        var node = chain[^1];
-        if ((node.Permissions.AccessFor(domain) & StoreAccess.Read) == 0)
-        {
-            return StoreError.PermissionDenied;
-        }
-
-        value = node.Value;
-        return StoreError.None;
+        var error = LocateReadable(domain, path, out var node);
+        value = error == StoreError.None ? node!.Value : [];
+        return error;
     }
 
     public StoreError Directory(ushort domain, string path, out string[] names)
     {
         names = [];
-        var error = Locate(domain, path, out _, out var chain);
+        var error = LocateReadable(domain, path, out var node);
         if (error != StoreError.None)
         {
             return error;
         }
 
-        var node = chain[^1];
-        if ((node.Permissions.AccessFor(domain) & StoreAccess.Read) == 0)
-        {
-            return StoreError.PermissionDenied;
-        }
-
-        names = [.. node.Children.Keys];
+        names = [.. node!.Children.Keys];
         Array.Sort(names, StringComparer.Ordinal);
         return StoreError.None;
     }
 
     public StoreError GetPermissions(ushort domain, string path, out NodePermissions permissions)
     {
-        permissions = NodePermissions.Dom0Only;
+        var error = LocateReadable(domain, path, out var node);
+        permissions = error == StoreError.None ? node!.Permissions : NodePermissions.Dom0Only;
+        return error;
+    }
+
+    /// <summary>The node at <paramref name="path"/>, if it exists and <paramref name="domain"/> may read it: the one read rule of every read operation.</summary>
+    private StoreError LocateReadable(ushort domain, string path, out Node? node)
+    {
+        node = null;
         var error = Locate(domain, path, out _, out var chain);
         if (error != StoreError.None)
         {
             return error;
         }
 
-        var node = chain[^1];
-        if ((node.Permissions.AccessFor(domain) & StoreAccess.Read) == 0)
+        if ((chain[^1].Permissions.AccessFor(domain) & StoreAccess.Read) == 0)
         {
             return StoreError.PermissionDenied;
         }
 
-        permissions = node.Permissions;
+        node = chain[^1];
         return StoreError.None;
     }
 
