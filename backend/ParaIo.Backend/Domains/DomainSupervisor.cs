@@ -242,19 +242,8 @@ internal sealed class DomainSupervisor
         }
     }
 
-    private async Task<FrontendKeys> ReadFrontendKeysAsync(string path, CancellationToken cancellation)
-    {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var key in await _store.DirectoryAsync(path, cancellation).ConfigureAwait(false))
-        {
-            if (await _store.TryReadStringAsync(path + "/" + key, cancellation).ConfigureAwait(false) is { } value)
-            {
-                values[key] = value;
-            }
-        }
-
-        return new FrontendKeys(values);
-    }
+    private async Task<FrontendKeys> ReadFrontendKeysAsync(string path, CancellationToken cancellation) =>
+        new(await _store.ReadChildValuesAsync(path, cancellation).ConfigureAwait(false));
 
     private async Task CloseAsync(DeviceSlot slot, string reason, CancellationToken cancellation)
     {

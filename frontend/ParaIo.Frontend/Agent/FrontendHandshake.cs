@@ -79,15 +79,7 @@ internal sealed class FrontendHandshake
 
     private async Task PublishRingsAsync(CancellationToken cancellation)
     {
-        var features = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var key in await _store.DirectoryAsync(BackendPath, cancellation).ConfigureAwait(false))
-        {
-            if (await _store.TryReadStringAsync(BackendPath + "/" + key, cancellation).ConfigureAwait(false) is { } value)
-            {
-                features[key] = value;
-            }
-        }
-
+        var features = await _store.ReadChildValuesAsync(BackendPath, cancellation).ConfigureAwait(false);
         Device = _driver.Connect(new FrontendConnectContext(Type, Id, _memory, features));
         var keys = Device.PublishedKeys;
         await _store.RunTransactionAsync(
