@@ -60,8 +60,7 @@ builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
 });
 builder.Services.Configure<ParaiodOptions>(builder.Configuration.GetSection("Paraiod"));
 builder.Services.AddSingleton<IBackendDriver, LoopbackBackendDriver>();
-builder.Services.AddSingleton<DaemonService>();
-builder.Services.AddHostedService(sp => sp.GetRequiredService<DaemonService>());
+builder.Services.AddHostedService<DaemonService>();
 builder.Services.AddSystemd();
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(25));
 

@@ -25,7 +25,6 @@ public sealed class DaemonService : IHostedService, IAsyncDisposable
     private StoreServer? _server;
     private StoreClient? _store;
     private PrometheusEndpoint? _prometheus;
-    private int _disposed;
 
     /// <summary>Created by the host.</summary>
     public DaemonService(IOptions<ParaiodOptions> options, IEnumerable<IBackendDriver> drivers, ILoggerFactory loggers)
@@ -36,9 +35,6 @@ public sealed class DaemonService : IHostedService, IAsyncDisposable
         _logger = loggers.CreateLogger("paraiod");
         _metrics = new ParaiodMetrics(() => _domains, () => _server);
     }
-
-    /// <summary>The running domain manager (for tests hosting the daemon in process).</summary>
-    public DomainManager? Domains => _domains;
 
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -102,12 +98,6 @@ public sealed class DaemonService : IHostedService, IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        // The host disposes the service once as a singleton and once as a hosted service.
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
         if (_prometheus is not null)
         {
             await _prometheus.DisposeAsync().ConfigureAwait(false);
