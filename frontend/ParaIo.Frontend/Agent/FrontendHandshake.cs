@@ -1,4 +1,5 @@
 using ParaIo.Frontend.Devices;
+using ParaIo.RingBuffer.Grants;
 using ParaIo.RingBuffer.Handoff;
 using ParaIo.Store.Client;
 using ParaIo.Store.Xenbus;
@@ -74,6 +75,28 @@ internal sealed class FrontendHandshake
                 await SetStateAsync(XenbusState.Closed, cancellation).ConfigureAwait(false);
                 await SetStateAsync(XenbusState.Initialising, cancellation).ConfigureAwait(false);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// The session ended under the device (the daemon went away): the pool goes with the session,
+    /// so the device is released and reported Closed without a store write that could not land.
+    /// </summary>
+    public void Abandon()
+    {
+        try
+        {
+            Device?.Dispose();
+        }
+        catch (GrantAccessException)
+        {
+            // A backend that died with pages mapped cannot unmap them; the pool is discarded anyway.
+        }
+
+        Device = null;
+        if (State is not (XenbusState.Closed or XenbusState.Unknown))
+        {
+            Announce(XenbusState.Closed);
         }
     }
 

@@ -99,11 +99,6 @@ public sealed class GuestAgent
                 }
             }
 
-            foreach (var key in _states.Keys)
-            {
-                _states[key] = XenbusState.Closed;
-            }
-
             await Task.Delay(delay, cancellation).ConfigureAwait(false);
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxReconnectDelay.Ticks));
         }
@@ -141,13 +136,13 @@ public sealed class GuestAgent
         }
 
         _handshakes = handshakes;
-        foreach (var handshake in handshakes)
-        {
-            await handshake.StartAsync(cancellation).ConfigureAwait(false);
-        }
-
         try
         {
+            foreach (var handshake in handshakes)
+            {
+                await handshake.StartAsync(cancellation).ConfigureAwait(false);
+            }
+
             // Watch events drive everything from here; the stream ends when the daemon goes away.
             await foreach (var watch in store.WatchEvents.ReadAllAsync(cancellation).ConfigureAwait(false))
             {
@@ -159,6 +154,11 @@ public sealed class GuestAgent
         }
         finally
         {
+            foreach (var handshake in handshakes)
+            {
+                handshake.Abandon();
+            }
+
             _handshakes = [];
             Domain = -1;
         }
