@@ -112,10 +112,12 @@ public sealed class DomainManager : IAsyncDisposable
         var specs = devices.Select(text => DeviceSpec.Parse(text, defaultId: -1)).ToList();
         for (var i = 0; i < specs.Count; i++)
         {
-            if (!_drivers.ContainsKey(specs[i].Type))
+            if (!_drivers.TryGetValue(specs[i].Type, out var driver))
             {
                 throw new ArgumentException($"No driver for device type '{specs[i].Type}' (known: {string.Join(", ", _drivers.Keys)}).");
             }
+
+            driver.ValidateSettings(specs[i].EffectiveSettings);
 
             if (specs[i].Id < 0)
             {
