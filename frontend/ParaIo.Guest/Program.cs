@@ -1,11 +1,13 @@
 using Microsoft.Extensions.Logging;
 using ParaIo.Frontend.Agent;
+using ParaIo.Frontend.Block;
 using ParaIo.Frontend.Loop;
+using ParaIo.Guest.Disks;
 using ParaIo.Store;
 using ParaIo.Store.Xenbus;
 
 // paraio-guest: runs the guest side of one domain until Ctrl+C / SIGTERM.
-string? name = null, token = null, socket = null;
+string? name = null, token = null, socket = null, exportDirectory = null;
 var json = false;
 for (var i = 0; i < args.Length; i++)
 {
@@ -14,20 +16,29 @@ for (var i = 0; i < args.Length; i++)
         case "--name" when i + 1 < args.Length: name = args[++i]; break;
         case "--token" when i + 1 < args.Length: token = args[++i]; break;
         case "--socket" when i + 1 < args.Length: socket = args[++i]; break;
+        case "--export-dir" when i + 1 < args.Length: exportDirectory = args[++i]; break;
         case "--json": json = true; break;
         case "--help" or "-h":
             Console.WriteLine("""
                 paraio-guest - the ParaIo guest agent
 
-                Usage: paraio-guest --name NAME --token TOKEN [--socket PATH] [--json]
+                Usage: paraio-guest --name NAME --token TOKEN [--socket PATH] [--export-dir DIR] [--json]
 
-                  --name NAME     the domain name given to 'paraioctl domain create'
-                  --token TOKEN   the token 'paraioctl domain create' printed (also $PARAIO_TOKEN)
-                  --socket PATH   paraiod's store socket (default: as paraiod's, or $PARAIO_SOCKET)
-                  --json          one JSON object per line for each event, for scripts
+                  --name NAME        the domain name given to 'paraioctl domain create'
+                  --token TOKEN      the token 'paraioctl domain create' printed (also $PARAIO_TOKEN)
+                  --socket PATH      paraiod's store socket (default: as paraiod's, or $PARAIO_SOCKET)
+                  --export-dir DIR   where each disk's NBD socket goes, vbd-ID.sock
+                                     (default: guest-NAME beside paraiod's socket)
+                  --json             one JSON object per line for each event, for scripts
 
-                Connects as the domain, hands paraiod a fresh grant pool, connects every device the
+                Connects as the domain, hands paraiod its grant pool, connects every device the
                 operator gave the domain, and reconnects by itself when paraiod restarts.
+
+                Each disk (vbd) is served as an NBD export on a Unix socket, so ordinary tools use it:
+                  qemu-img info 'nbd+unix:///?socket=DIR/vbd-0.sock'
+                  nbdcopy 'nbd+unix:///?socket=DIR/vbd-0.sock' copy.img
+                  fio --ioengine=nbd --uri='nbd+unix:///?socket=DIR/vbd-0.sock' ...
+                Requests in flight when paraiod restarts wait and complete afterwards.
                 """);
             return 0;
         default:
@@ -45,7 +56,9 @@ if (name is null || token is null)
 
 using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; }).SetMinimumLevel(json ? LogLevel.Warning : LogLevel.Information));
 var options = new GuestAgentOptions { Name = name, Token = token, SocketPath = socket ?? StorePaths.DefaultSocketPath() };
-var agent = new GuestAgent(options, [new LoopbackFrontendDriver()], loggers.CreateLogger("paraio-guest"));
+var agent = new GuestAgent(options, [new LoopbackFrontendDriver(), new BlockFrontendDriver()], loggers.CreateLogger("paraio-guest"));
+exportDirectory ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.SocketPath))!, "guest-" + name);
+await using var exports = new DiskExports(exportDirectory, loggers);
 if (json)
 {
     agent.SessionStarted += domid => Console.WriteLine($$"""{"event":"session","domid":{{domid}}}""");
@@ -63,6 +76,19 @@ agent.DeviceStateChanged += change =>
             var line = json ? $$"""{"event":"selftest","type":"{{change.Type}}","id":{{change.Id}},"ok":{{(ok ? "true" : "false")}}}""" : $"paraio-guest: {change.Type}/{change.Id} round trip through the ring: {(ok ? "ok" : "FAILED")}";
             Console.WriteLine(line);
         });
+    }
+};
+
+// A disk is exported once, the first time it connects; it resumes under its export after a restart.
+agent.DeviceStateChanged += change =>
+{
+    if (change.State == XenbusState.Connected && agent.FindDevice(change.Type, change.Id) is BlockFrontDevice disk
+        && exports.Export(change.Id, disk) is { } path)
+    {
+        var bytes = disk.Sectors * 512;
+        Console.WriteLine(json
+            ? $$"""{"event":"export","type":"{{change.Type}}","id":{{change.Id}},"socket":"{{System.Text.Json.JsonEncodedText.Encode(path)}}","bytes":{{bytes}},"readOnly":{{(disk.IsReadOnly ? "true" : "false")}}}"""
+            : $"paraio-guest: disk {change.Type}/{change.Id} ({bytes} bytes{(disk.IsReadOnly ? ", read-only" : "")}) is exported at nbd+unix:///?socket={path}");
     }
 };
 

@@ -1,8 +1,11 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using ParaIo.Backend.Block;
 using ParaIo.Backend.Devices;
 using ParaIo.Backend.Loop;
+using ParaIo.Backend.Storage;
 using ParaIo.Daemon.Hosting;
 
 // paraiod: runs with no configuration at all (embedded defaults), or with --config FILE.
@@ -60,6 +63,13 @@ builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
 });
 builder.Services.Configure<ParaiodOptions>(builder.Configuration.GetSection("Paraiod"));
 builder.Services.AddSingleton<IBackendDriver, LoopbackBackendDriver>();
+builder.Services.AddSingleton(sp => new DiskCatalog(sp.GetRequiredService<IOptions<ParaiodOptions>>().Value.EffectiveStateDirectory));
+builder.Services.AddSingleton<IBackendDriver>(sp =>
+{
+    // A vbd device names its disk (disk=NAME); the catalog opens its image once and shares it.
+    var disks = sp.GetRequiredService<DiskCatalog>();
+    return new BlockBackendDriver((_, settings) => settings.TryGetValue(BlockBackendDriver.DiskSetting, out var disk) ? disks.Open(disk) : null);
+});
 builder.Services.AddHostedService<DaemonService>();
 builder.Services.AddSystemd();
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(25));

@@ -63,6 +63,19 @@ internal sealed class Paraiod : IAsyncDisposable
             }
         }
 
+        await StartAgainAsync();
+    }
+
+    /// <summary>SIGKILL, and nothing else: the daemon stays down until <see cref="StartAgainAsync"/>.</summary>
+    public async Task KillAsync()
+    {
+        await _control.DisposeAsync();
+        _process.Kill();
+    }
+
+    /// <summary>Starts the daemon again on the same socket and state, after it stopped or was killed.</summary>
+    public async Task StartAgainAsync()
+    {
         _process.Dispose();
         _process = Launch(Directory, _metrics);
         _control = await StoreClient.ConnectAsync(SocketPath, StoreAuthenticators.Dom0Name);

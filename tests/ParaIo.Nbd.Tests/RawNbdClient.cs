@@ -196,6 +196,9 @@ internal sealed class RawNbdClient : IAsyncDisposable
         await _stream.WriteAsync(bytes, deadline.Token);
     }
 
+    /// <summary>Bytes the server has sent that are not read yet.</summary>
+    public int Available => _socket.Available;
+
     /// <summary>Closes the sending direction, as a client that dies mid-frame does.</summary>
     public void ShutdownSend() => _socket.Shutdown(SocketShutdown.Send);
 

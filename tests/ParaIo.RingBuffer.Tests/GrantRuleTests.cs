@@ -170,6 +170,31 @@ public sealed unsafe class GrantRuleTests
     }
 
     [TestMethod]
+    public void MappingsOfABackendThatDiedAreClearedByTheGuestAndOnlyThose()
+    {
+        var held = Grant();
+        var writable = Grant();
+        var idle = Grant();
+        // A backend maps two grants and dies without unmapping: its mapper is simply abandoned.
+        _mapper.Map(held, GrantAccess.Read);
+        _mapper.Map(writable, GrantAccess.Write);
+        Assert.IsFalse(_guest.Grants.TryEndAccess(held));
+
+        Assert.AreEqual(2, _guest.Grants.ClearStaleMappings());
+
+        Assert.AreEqual(GrantFlags.None, BusyBits(held));
+        Assert.AreEqual(GrantFlags.None, BusyBits(writable));
+        // The grants themselves stay: a new backend may map them again, and the guest may end them.
+        using var nextPool = AttachBackendView(_guest.Pool);
+        var next = new GrantMapper(nextPool, BackendDomain, GuestDomain);
+        next.Unmap(next.Map(writable, GrantAccess.Write));
+        Assert.IsTrue(_guest.Grants.TryEndAccess(held));
+        Assert.IsTrue(_guest.Grants.TryEndAccess(writable));
+        Assert.IsTrue(_guest.Grants.TryEndAccess(idle));
+        Assert.AreEqual(0, _guest.Grants.ClearStaleMappings());
+    }
+
+    [TestMethod]
     public void BusyBitStaysUntilTheLastOfTwoMappingsIsUnmapped()
     {
         var grant = Grant();

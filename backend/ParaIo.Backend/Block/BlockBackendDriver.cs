@@ -10,21 +10,36 @@ namespace ParaIo.Backend.Block;
 /// from the <see cref="ILun"/> the resolver names for it.
 /// </summary>
 /// <remarks>
-/// <see cref="Features"/> holds what is the same for every device of this driver. What depends on
-/// the LUN — size, sector sizes, read-only, discard — is in <see cref="DeviceKeys"/>, which the
-/// handshake should write to the device's backend directory before InitWait (today the
-/// handshake writes <see cref="Features"/> only). ParaIo advertises <c>feature-persistent</c> = 0:
+/// <see cref="Features"/> holds what is the same for every device of this driver; what depends on
+/// the LUN — size, sector sizes, read-only, discard — is added by <see cref="DeviceKeys"/>. The
+/// settings a device takes: <c>disk=NAME</c> (which LUN, for the resolver) and <c>mode=r|w</c>
+/// (<c>r</c> serves a writable LUN read-only). ParaIo advertises <c>feature-persistent</c> = 0:
 /// grants are mapped per request and unmapped before the response.
 /// </remarks>
 public sealed class BlockBackendDriver : IBackendDriver
 {
-    private readonly Func<DeviceAddress, ILun?> _luns;
+    /// <summary>The setting naming a device's disk.</summary>
+    public const string DiskSetting = "disk";
+
+    /// <summary>The setting <c>mode=r</c> (read-only) or <c>mode=w</c> (the default).</summary>
+    public const string ModeSetting = "mode";
+
+    private readonly Func<DeviceAddress, IReadOnlyDictionary<string, string>, ILun?> _luns;
     private readonly BlockBackendOptions _options;
 
-    /// <summary>Creates the driver.</summary>
+    /// <summary>Creates the driver with one LUN resolver for every device, whatever its settings.</summary>
     /// <param name="luns">The LUN behind a device, or null when it has none (the device is refused). LUNs are shared across reconnects and not disposed by the driver.</param>
     /// <param name="options">Limits and tuning; defaults when null.</param>
     public BlockBackendDriver(Func<DeviceAddress, ILun?> luns, BlockBackendOptions? options = null)
+        : this((address, _) => luns(address), options)
+    {
+        ArgumentNullException.ThrowIfNull(luns);
+    }
+
+    /// <summary>Creates the driver.</summary>
+    /// <param name="luns">The LUN behind a device given its settings (<c>disk=NAME</c>), or null when there is none (the device is refused). LUNs are shared across reconnects and not disposed by the driver.</param>
+    /// <param name="options">Limits and tuning; defaults when null.</param>
+    public BlockBackendDriver(Func<DeviceAddress, IReadOnlyDictionary<string, string>, ILun?> luns, BlockBackendOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(luns);
         _luns = luns;
@@ -48,7 +63,7 @@ public sealed class BlockBackendDriver : IBackendDriver
     /// <inheritdoc />
     public string DeviceType => BlkifProtocol.DeviceType;
 
-    /// <inheritdoc />
+    /// <summary>The keys every device of this driver advertises.</summary>
     public IReadOnlyDictionary<string, string> Features { get; }
 
     /// <summary>The options in effect.</summary>
@@ -82,10 +97,24 @@ public sealed class BlockBackendDriver : IBackendDriver
     }
 
     /// <inheritdoc />
+    public void ValidateSettings(IReadOnlyDictionary<string, string> settings)
+    {
+        DeviceSettings.AllowOnly(DeviceType, settings, DiskSetting, ModeSetting);
+        if (settings.TryGetValue(ModeSetting, out var mode) && mode is not ("r" or "w"))
+        {
+            throw new ArgumentException($"mode={mode} is not a mode: write mode=r (read-only) or mode=w.");
+        }
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, string> BackendKeys(DeviceAddress address, IReadOnlyDictionary<string, string> settings) =>
+        DeviceKeys(Resolve(address, settings));
+
+    /// <inheritdoc />
     public Task<IBackendDevice> ConnectAsync(BackendConnectContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var lun = _luns(context.Address) ?? throw new DeviceRejectedException($"no LUN is assigned to {context.Address}");
+        var lun = Resolve(context.Address, context.Settings);
         if (context.Frontend[BlockKeys.MultiQueueNumQueues] is not null)
         {
             // One queue per device for now: anything but 1 is refused, naming the key.
@@ -103,6 +132,13 @@ public sealed class BlockBackendDriver : IBackendDriver
             queue.Dispose();
             throw;
         }
+    }
+
+    private ILun Resolve(DeviceAddress address, IReadOnlyDictionary<string, string> settings)
+    {
+        var lun = _luns(address, settings) ?? throw new DeviceRejectedException(
+            settings.TryGetValue(DiskSetting, out var disk) ? $"disk '{disk}' of {address} does not exist" : $"no LUN is assigned to {address}");
+        return settings.TryGetValue(ModeSetting, out var mode) && mode == "r" && !lun.IsReadOnly ? new ReadOnlyLun(lun) : lun;
     }
 
     private static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);

@@ -112,10 +112,12 @@ public sealed class DomainManager : IAsyncDisposable
         var specs = devices.Select(text => DeviceSpec.Parse(text, defaultId: -1)).ToList();
         for (var i = 0; i < specs.Count; i++)
         {
-            if (!_drivers.ContainsKey(specs[i].Type))
+            if (!_drivers.TryGetValue(specs[i].Type, out var driver))
             {
                 throw new ArgumentException($"No driver for device type '{specs[i].Type}' (known: {string.Join(", ", _drivers.Keys)}).");
             }
+
+            driver.ValidateSettings(specs[i].EffectiveSettings);
 
             if (specs[i].Id < 0)
             {
@@ -150,6 +152,50 @@ public sealed class DomainManager : IAsyncDisposable
 
         _registry.Release(record.DomainId);
         _logger.LogInformation("Destroyed domain {Name} (dom{Domain})", name, record.DomainId);
+        return record;
+    }
+
+    /// <summary>Every domain as the operator created it, with its devices' settings.</summary>
+    public IReadOnlyList<DomainRecord> Records => _registry.Domains;
+
+    /// <summary>
+    /// Changes a domain's devices while no guest is attached: the domain's devices are unpublished
+    /// and published again from the new list; its id and token stay. Devices are not yet
+    /// hot-plugged into a running guest.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No such domain.</exception>
+    /// <exception cref="InvalidOperationException">A guest is attached.</exception>
+    /// <exception cref="ArgumentException">A device is listed twice, or its type or settings are refused.</exception>
+    public async Task<DomainRecord> ChangeDevicesAsync(string name, Func<IReadOnlyList<DeviceSpec>, IReadOnlyList<DeviceSpec>> change, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var current = _registry.Find(name) ?? throw new KeyNotFoundException($"no domain named '{name}'");
+        if (_supervisors.TryGetValue(current.DomainId, out var supervisor) && supervisor.Status == DomainStatus.Connected)
+        {
+            throw new InvalidOperationException($"Domain '{name}' has a guest attached; stop its paraio-guest first (devices are not hot-plugged yet).");
+        }
+
+        var devices = change(current.Devices);
+        foreach (var device in devices)
+        {
+            if (!_drivers.TryGetValue(device.Type, out var driver))
+            {
+                throw new ArgumentException($"No driver for device type '{device.Type}' (known: {string.Join(", ", _drivers.Keys)}).");
+            }
+
+            driver.ValidateSettings(device.EffectiveSettings);
+        }
+
+        var record = _registry.ReplaceDevices(name, devices);
+        if (_supervisors.TryRemove(record.DomainId, out supervisor))
+        {
+            await supervisor.CloseAllAsync("the domain's devices changed", cancellation).ConfigureAwait(false);
+            await _store!.UnwatchAsync(XenbusPaths.Domain(record.DomainId) + "/device", WatchToken(record.DomainId), cancellation).ConfigureAwait(false);
+            await supervisor.RemoveNodesAsync(cancellation).ConfigureAwait(false);
+        }
+
+        await AddSupervisorAsync(record, cancellation).ConfigureAwait(false);
+        _logger.LogInformation("Domain {Name} (dom{Domain}) now has devices {Devices}", name, record.DomainId, string.Join(", ", record.Devices));
         return record;
     }
 

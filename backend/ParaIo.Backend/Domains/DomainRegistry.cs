@@ -81,6 +81,26 @@ public sealed class DomainRegistry
         }
     }
 
+    /// <summary>Replaces a domain's devices (same name, id and token).</summary>
+    /// <exception cref="KeyNotFoundException">No such domain.</exception>
+    /// <exception cref="ArgumentException">A device is listed twice.</exception>
+    public DomainRecord ReplaceDevices(string name, IReadOnlyList<DeviceSpec> devices)
+    {
+        if (devices.Select(d => (d.Type, d.Id)).Distinct().Count() != devices.Count)
+        {
+            throw new ArgumentException("A device is listed twice.");
+        }
+
+        lock (_lock)
+        {
+            var record = _byName.GetValueOrDefault(name) ?? throw new KeyNotFoundException($"no domain named '{name}'");
+            record = record with { Devices = devices };
+            _byName[name] = record;
+            Save();
+            return record;
+        }
+    }
+
     /// <summary>The domain with that name, or null.</summary>
     public DomainRecord? Find(string name)
     {

@@ -40,7 +40,7 @@ internal sealed class DomainSupervisor
         _requestEvaluation = requestEvaluation;
         foreach (var device in record.Devices)
         {
-            _devices[(device.Type, device.Id)] = new DeviceSlot(new DeviceAddress(record.DomainId, device.Type, device.Id), drivers[device.Type]);
+            _devices[(device.Type, device.Id)] = new DeviceSlot(new DeviceAddress(record.DomainId, device.Type, device.Id), drivers[device.Type], device.EffectiveSettings);
         }
     }
 
@@ -94,7 +94,22 @@ internal sealed class DomainSupervisor
         await _store.SetPermissionsAsync(back, backendPermissions, cancellation).ConfigureAwait(false);
         await _store.WriteAsync(back + "/" + XenbusPaths.Frontend, front, cancellation).ConfigureAwait(false);
         await _store.WriteAsync(back + "/" + XenbusPaths.FrontendId, domid.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellation).ConfigureAwait(false);
-        foreach (var (key, value) in slot.Driver.Features)
+        IReadOnlyDictionary<string, string> keys;
+        try
+        {
+            keys = slot.Driver.BackendKeys(slot.Address, slot.Settings);
+            slot.Refusal = null;
+        }
+        catch (DeviceRejectedException e)
+        {
+            // The device stays Closed (the frontend waits) until the daemon publishes it again.
+            slot.Refusal = e.Message;
+            _logger.LogWarning("Device {Device} cannot be served: {Reason}", slot.Address, e.Message);
+            await SetBackendStateAsync(slot, XenbusState.Closed, cancellation).ConfigureAwait(false);
+            return;
+        }
+
+        foreach (var (key, value) in keys)
         {
             await _store.WriteAsync(back + "/" + key, value, cancellation).ConfigureAwait(false);
         }
@@ -211,7 +226,7 @@ internal sealed class DomainSupervisor
                 continue;
             }
 
-            if (slot.BackendState == XenbusState.Closed && frontend == XenbusState.Initialising)
+            if (slot.BackendState == XenbusState.Closed && frontend == XenbusState.Initialising && slot.Refusal is null)
             {
                 await SetBackendStateAsync(slot, XenbusState.InitWait, cancellation).ConfigureAwait(false);
             }
@@ -228,7 +243,7 @@ internal sealed class DomainSupervisor
         try
         {
             var keys = await ReadFrontendKeysAsync(slot.Address.FrontendPath, cancellation).ConfigureAwait(false);
-            var context = new BackendConnectContext(slot.Address, _mapper!, keys, _logger);
+            var context = new BackendConnectContext(slot.Address, _mapper!, keys, _logger, slot.Settings);
             slot.Running = await slot.Driver.ConnectAsync(context, cancellation).ConfigureAwait(false);
             var supervisor = this;
             _ = slot.Running.Stopped.ContinueWith(_ => _requestEvaluation(supervisor), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
@@ -309,11 +324,16 @@ internal sealed class DomainSupervisor
         }
     }
 
-    private sealed class DeviceSlot(DeviceAddress address, IBackendDriver driver)
+    private sealed class DeviceSlot(DeviceAddress address, IBackendDriver driver, IReadOnlyDictionary<string, string> settings)
     {
         public DeviceAddress Address { get; } = address;
 
         public IBackendDriver Driver { get; } = driver;
+
+        public IReadOnlyDictionary<string, string> Settings { get; } = settings;
+
+        /// <summary>Why the driver cannot serve the device (its disk is gone); null when it can.</summary>
+        public string? Refusal { get; set; }
 
         public IBackendDevice? Running { get; set; }
 

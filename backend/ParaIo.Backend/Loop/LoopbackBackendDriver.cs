@@ -18,11 +18,17 @@ public sealed class LoopbackBackendDriver : IBackendDriver
     /// <inheritdoc />
     public string DeviceType => LoopProtocol.DeviceType;
 
-    /// <inheritdoc />
+    /// <summary>The keys every loop device's backend directory holds.</summary>
     public IReadOnlyDictionary<string, string> Features { get; } = new Dictionary<string, string>
     {
         [XenbusPaths.MaxRingPageOrder] = MaxRingPageOrder.ToString(CultureInfo.InvariantCulture),
     };
+
+    /// <inheritdoc />
+    public void ValidateSettings(IReadOnlyDictionary<string, string> settings) => DeviceSettings.AllowOnly(DeviceType, settings);
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, string> BackendKeys(DeviceAddress address, IReadOnlyDictionary<string, string> settings) => Features;
 
     /// <inheritdoc />
     public Task<IBackendDevice> ConnectAsync(BackendConnectContext context, CancellationToken cancellationToken)

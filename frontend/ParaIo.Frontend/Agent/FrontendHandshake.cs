@@ -1,5 +1,4 @@
 using ParaIo.Frontend.Devices;
-using ParaIo.RingBuffer.Grants;
 using ParaIo.RingBuffer.Handoff;
 using ParaIo.Store.Client;
 using ParaIo.Store.Xenbus;
@@ -10,6 +9,8 @@ namespace ParaIo.Frontend.Agent;
 /// The frontend half of one device's handshake in one session: follows the backend's state and
 /// answers it. Backend InitWait → grant rings, publish them, Initialised; backend Connected →
 /// Connected; backend Closing/Closed → release, Closed, then Initialising to ask for a new session.
+/// A resumable device (a disk) is not released: it keeps its unanswered requests and resumes on
+/// the next backend's rings, in this session or the next.
 /// </summary>
 internal sealed class FrontendHandshake
 {
@@ -18,8 +19,9 @@ internal sealed class FrontendHandshake
     private readonly GuestMemory _memory;
     private readonly Action<DeviceStateChange> _changed;
 
-    public FrontendHandshake(StoreClient store, IFrontendDriver driver, GuestMemory memory, int domain, int id, Action<DeviceStateChange> changed)
+    public FrontendHandshake(StoreClient store, IFrontendDriver driver, GuestMemory memory, int domain, int id, IFrontendDevice? kept, Action<DeviceStateChange> changed)
     {
+        Device = kept;
         _store = store;
         _driver = driver;
         _memory = memory;
@@ -62,16 +64,21 @@ internal sealed class FrontendHandshake
         var backend = XenbusPaths.ParseState(await _store.TryReadStringAsync(BackendPath + "/" + XenbusPaths.State, cancellation).ConfigureAwait(false));
         switch (backend)
         {
-            case XenbusState.InitWait when Device is null && State == XenbusState.Initialising:
+            case XenbusState.InitWait when State == XenbusState.Initialising:
                 await PublishRingsAsync(cancellation).ConfigureAwait(false);
                 break;
             case XenbusState.Connected when Device is not null && State == XenbusState.Initialised:
                 await SetStateAsync(XenbusState.Connected, cancellation).ConfigureAwait(false);
                 break;
             case XenbusState.Closing or XenbusState.Closed when State is not (XenbusState.Initialising or XenbusState.Unknown):
-                // The backend has stopped and unmapped before it said Closing, so access can end now.
-                Device?.Dispose();
-                Device = null;
+                // The backend has stopped and unmapped before it said Closing, so access can end now;
+                // a resumable device keeps its requests for the next backend instead.
+                if (Device is not IResumableFrontendDevice)
+                {
+                    Device?.Dispose();
+                    Device = null;
+                }
+
                 await SetStateAsync(XenbusState.Closed, cancellation).ConfigureAwait(false);
                 await SetStateAsync(XenbusState.Initialising, cancellation).ConfigureAwait(false);
                 break;
@@ -79,31 +86,36 @@ internal sealed class FrontendHandshake
     }
 
     /// <summary>
-    /// The session ended under the device (the daemon went away): the pool goes with the session,
-    /// so the device is released and reported Closed without a store write that could not land.
+    /// The session ended under the device (the daemon went away): reports it Closed without a
+    /// store write that could not land, and hands the device to the agent, which keeps a
+    /// resumable one for the next session and releases the others once the old backend's
+    /// mappings are cleared.
     /// </summary>
-    public void Abandon()
+    public IFrontendDevice? Detach()
     {
-        try
-        {
-            Device?.Dispose();
-        }
-        catch (GrantAccessException)
-        {
-            // A backend that died with pages mapped cannot unmap them; the pool is discarded anyway.
-        }
-
+        var device = Device;
         Device = null;
         if (State is not (XenbusState.Closed or XenbusState.Unknown))
         {
             Announce(XenbusState.Closed);
         }
+
+        return device;
     }
 
     private async Task PublishRingsAsync(CancellationToken cancellation)
     {
         var features = await _store.ReadChildValuesAsync(BackendPath, cancellation).ConfigureAwait(false);
-        Device = _driver.Connect(new FrontendConnectContext(Type, Id, _memory, features));
+        var context = new FrontendConnectContext(Type, Id, _memory, features);
+        if (Device is IResumableFrontendDevice resumable)
+        {
+            resumable.Resume(context);
+        }
+        else
+        {
+            Device = _driver.Connect(context);
+        }
+
         var keys = Device.PublishedKeys;
         await _store.RunTransactionAsync(
             async (transaction, ct) =>

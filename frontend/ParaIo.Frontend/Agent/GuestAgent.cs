@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using ParaIo.Frontend.Devices;
+using ParaIo.RingBuffer.Grants;
 using ParaIo.RingBuffer.Handoff;
 using ParaIo.Store;
 using ParaIo.Store.Client;
@@ -12,14 +13,16 @@ using ParaIo.Store.Xenbus;
 namespace ParaIo.Frontend.Agent;
 
 /// <summary>
-/// The guest side of a domain: connects to the daemon's store as its domain (name, token and a
-/// fresh grant pool in the HELLO), finds its devices under its subtree, runs the frontend half of
-/// each device's handshake, and reconnects with a new session when the daemon restarts.
+/// The guest side of a domain: connects to the daemon's store as its domain (name, token and its
+/// grant pool in the HELLO), finds its devices under its subtree, runs the frontend half of each
+/// device's handshake, and reconnects with a new session when the daemon restarts.
 /// </summary>
 /// <remarks>
-/// Each session gets its own pool. A daemon that died took its mappings with it, and one that is
-/// alive unmaps the old pool when it sees the old connection close, so nothing granted in an old
-/// session needs ending one grant at a time.
+/// The pool is the guest's memory and lives as long as the agent: a disk's requests that were in
+/// flight when the daemon went away sit in it, and are sent again in the next session. Before a
+/// new session's devices start, the agent clears the busy bits the old backend left: paraiod
+/// accepts a new session only after it unmapped every grant of the old one, or after it died and
+/// took its mappings with it. Devices that cannot resume are released then, and set up afresh.
 /// </remarks>
 public sealed class GuestAgent
 {
@@ -30,7 +33,9 @@ public sealed class GuestAgent
     private readonly Dictionary<string, IFrontendDriver> _drivers;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<(string Type, int Id), XenbusState> _states = new();
+    private readonly Dictionary<(string Type, int Id), IFrontendDevice> _kept = [];
     private volatile IReadOnlyList<FrontendHandshake> _handshakes = [];
+    private GuestMemory? _memory;
 
     /// <summary>Creates the agent.</summary>
     public GuestAgent(GuestAgentOptions options, IEnumerable<IFrontendDriver> drivers, ILogger logger)
@@ -55,6 +60,9 @@ public sealed class GuestAgent
     /// <summary>Each device's latest frontend state.</summary>
     public IReadOnlyDictionary<(string Type, int Id), XenbusState> States => _states;
 
+    /// <summary>Grants a lost backend still held when a new session started, summed over sessions.</summary>
+    public int StaleMappingsCleared { get; private set; }
+
     /// <summary>The connected device of that type and id in the current session, or null.</summary>
     public IFrontendDevice? FindDevice(string type, int id) =>
         _handshakes.FirstOrDefault(h => h.Type == type && h.Id == id && h.State == XenbusState.Connected)?.Device;
@@ -65,6 +73,25 @@ public sealed class GuestAgent
     /// </summary>
     /// <exception cref="GuestRefusedException">The daemon refused the name or token.</exception>
     public async Task RunAsync(CancellationToken cancellation)
+    {
+        try
+        {
+            await RunSessionsAsync(cancellation).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var device in _kept.Values)
+            {
+                Release(device);
+            }
+
+            _kept.Clear();
+            _memory?.Dispose();
+            _memory = null;
+        }
+    }
+
+    private async Task RunSessionsAsync(CancellationToken cancellation)
     {
         var delay = _options.ReconnectDelay;
         var waitingLogged = false;
@@ -106,14 +133,25 @@ public sealed class GuestAgent
 
     private async Task RunSessionAsync(CancellationToken cancellation)
     {
-        using var memory = GuestMemory.Create(_options.PoolPages, DomainSelf);
+        var memory = _memory ??= GuestMemory.Create(_options.PoolPages, DomainSelf, _options.GrantEntries);
         await using var store = await StoreClient.ConnectAsync(_options.SocketPath, _options.Name, _options.Token, [memory.Pool.FileDescriptor], cancellationToken: cancellation).ConfigureAwait(false);
         Domain = store.Domain;
         Sessions++;
-        _logger.LogInformation("Connected to paraiod as dom{Domain} (session {Session})", Domain, Sessions);
+
+        // The daemon let go of the old session before it accepted this one (see the remarks).
+        var stale = memory.Grants.ClearStaleMappings();
+        StaleMappingsCleared += stale;
+        foreach (var key in _kept.Where(k => k.Value is not IResumableFrontendDevice).Select(k => k.Key).ToList())
+        {
+            Release(_kept[key]);
+            _kept.Remove(key);
+        }
+
+        _logger.LogInformation("Connected to paraiod as dom{Domain} (session {Session}; {Stale} grant(s) the old backend held were cleared, {Kept} device(s) resume)", Domain, Sessions, stale, _kept.Count);
         SessionStarted?.Invoke(Domain);
 
-        var handshakes = new List<FrontendHandshake>();
+        // Read the device list first: a lost connection here must not cost a kept device.
+        var found = new List<(IFrontendDriver Driver, int Id)>();
         var deviceRoot = XenbusPaths.Domain(Domain) + "/device";
         var types = await store.TryReadStringAsync(deviceRoot, cancellation).ConfigureAwait(false) is null
             ? []
@@ -130,11 +168,25 @@ public sealed class GuestAgent
             {
                 if (int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var devid))
                 {
-                    handshakes.Add(new FrontendHandshake(store, driver, memory, Domain, devid, Changed));
+                    found.Add((driver, devid));
                 }
             }
         }
 
+        var handshakes = new List<FrontendHandshake>();
+        foreach (var (driver, devid) in found)
+        {
+            _kept.Remove((driver.DeviceType, devid), out var kept);
+            handshakes.Add(new FrontendHandshake(store, driver, memory, Domain, devid, kept, Changed));
+        }
+
+        // Devices the domain no longer has are released.
+        foreach (var gone in _kept.Values)
+        {
+            Release(gone);
+        }
+
+        _kept.Clear();
         _handshakes = handshakes;
         try
         {
@@ -156,11 +208,27 @@ public sealed class GuestAgent
         {
             foreach (var handshake in handshakes)
             {
-                handshake.Abandon();
+                if (handshake.Detach() is { } device)
+                {
+                    _kept[(handshake.Type, handshake.Id)] = device;
+                }
             }
 
             _handshakes = [];
             Domain = -1;
+        }
+    }
+
+    private void Release(IFrontendDevice device)
+    {
+        try
+        {
+            device.Dispose();
+        }
+        catch (GrantAccessException e)
+        {
+            // Only when the agent stops while a backend still maps the device: the pool goes anyway.
+            _logger.LogDebug("Releasing a device left grants mapped: {Reason}", e.Message);
         }
     }
 

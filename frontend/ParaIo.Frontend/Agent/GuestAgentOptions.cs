@@ -12,8 +12,11 @@ public sealed class GuestAgentOptions
     /// <summary>The daemon's store socket.</summary>
     public required string SocketPath { get; init; }
 
-    /// <summary>Pages of the grant pool created for each session (4 KiB each).</summary>
-    public int PoolPages { get; init; } = 1024;
+    /// <summary>Pages of the guest's grant pool (4 KiB each); the memfd holds only the pages touched.</summary>
+    public int PoolPages { get; init; } = 16384;
+
+    /// <summary>Entries of the guest's grant table (one per page granted at a time).</summary>
+    public int GrantEntries { get; init; } = 16384;
 
     /// <summary>First pause before reconnecting; it doubles up to <see cref="MaxReconnectDelay"/>.</summary>
     public TimeSpan ReconnectDelay { get; init; } = TimeSpan.FromMilliseconds(50);

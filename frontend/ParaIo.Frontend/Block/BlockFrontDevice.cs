@@ -30,7 +30,7 @@ namespace ParaIo.Frontend.Block;
 /// request is on the ring it cannot be cancelled; a token only cancels the wait for a slot.
 /// </para>
 /// </remarks>
-public sealed class BlockFrontDevice : IFrontendDevice
+public sealed class BlockFrontDevice : IResumableFrontendDevice
 {
     private const int IdleTimeoutMs = 1000;
 
@@ -46,6 +46,7 @@ public sealed class BlockFrontDevice : IFrontendDevice
     private readonly PendingRequest[] _answered;
     private readonly BlkifStatus[] _answeredStatus;
     private readonly List<GrantRef> _lingeringGrants = [];
+    private readonly List<FrontQueue<BlkifRequest, BlkifResponse>> _retiredQueues = [];
     private readonly Thread _completer;
     private readonly int _indirectSegments;
     private FrontQueue<BlkifRequest, BlkifResponse> _queue;
@@ -91,8 +92,8 @@ public sealed class BlockFrontDevice : IFrontendDevice
         _completer.Start();
     }
 
-    /// <summary>What the backend advertised.</summary>
-    public BlockBackendInfo Backend { get; }
+    /// <summary>What the backend advertised (the latest backend, after a <see cref="Resume"/>).</summary>
+    public BlockBackendInfo Backend { get; private set; }
 
     /// <summary>The disk's size in 512-byte sectors, or -1 when the backend did not say.</summary>
     public long Sectors => Backend.Sectors;
@@ -233,6 +234,59 @@ public sealed class BlockFrontDevice : IFrontendDevice
     }
 
     /// <summary>
+    /// Moves the device to a new backend after the old one went away: new rings as large as both
+    /// ends allow, then <see cref="ReplayPending"/>. The old rings are released once nothing maps
+    /// them (the guest agent clears a dead backend's mappings before a new session starts).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The new backend's keys are malformed, or it offers less INDIRECT or a smaller ring than this device relies on.</exception>
+    public void Resume(FrontendConnectContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.Memory != _memory)
+        {
+            throw new ArgumentException("A block device resumes in the pool it was created in.", nameof(context));
+        }
+
+        var backend = BlockBackendInfo.Parse(context.BackendFeatures);
+        if (_indirectSegments > backend.MaxIndirectSegments)
+        {
+            throw new InvalidDataException($"The new backend serves INDIRECT requests of {backend.MaxIndirectSegments} segments; this device sends {_indirectSegments}.");
+        }
+
+        var order = Math.Min(_options.RingPageOrder, backend.MaxRingPageOrder);
+        var queue = _memory.CreateQueue<BlkifRequest, BlkifResponse>(_options.BackendDomain, order);
+        if (queue.Ring.Size < QueueDepth)
+        {
+            queue.Dispose();
+            throw new InvalidDataException($"The new backend maps rings of at most {1 << backend.MaxRingPageOrder} pages, too small for this device's {QueueDepth} requests in flight.");
+        }
+
+        Backend = backend;
+        var old = ReplayPending(queue);
+        lock (_retiredQueues)
+        {
+            _retiredQueues.Add(old);
+            ReleaseRetiredQueues();
+        }
+    }
+
+    private void ReleaseRetiredQueues()
+    {
+        for (var i = _retiredQueues.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                _retiredQueues[i].Dispose();
+                _retiredQueues.RemoveAt(i);
+            }
+            catch (GrantAccessException)
+            {
+                // Still mapped by a backend that has not let go yet; tried again later.
+            }
+        }
+    }
+
+    /// <summary>
     /// Stops the device: callers still waiting fail with <see cref="ObjectDisposedException"/>, the
     /// grants of unanswered requests and of the indirect pages are ended, and the ring is released.
     /// Throws <see cref="GrantAccessException"/> while the backend still maps the ring; call again
@@ -271,6 +325,11 @@ public sealed class BlockFrontDevice : IFrontendDevice
         {
             RetryLingeringGrants();
             ReleaseIndirectPages();
+            lock (_retiredQueues)
+            {
+                ReleaseRetiredQueues();
+            }
+
             Volatile.Read(ref _queue).Dispose();
             _resourcesReleased = true;
         }

@@ -122,6 +122,37 @@ public sealed unsafe class GrantTable
         return true;
     }
 
+    /// <summary>
+    /// Clears the busy bits a backend that is gone left behind, so the guest can end those grants
+    /// or have them mapped afresh. Xen's hypervisor unmaps a dead domain's mappings itself; here
+    /// the guest does it, and only when it knows the mapper is gone: paraiod accepts a new session
+    /// of a domain only after it unmapped every grant of the old one, or after it died and took
+    /// its mappings with it. Returns how many grants were still marked mapped.
+    /// </summary>
+    public int ClearStaleMappings()
+    {
+        var cleared = 0;
+        for (uint gref = 1; gref < (uint)_pool.Geometry.GrantEntries; gref++)
+        {
+            ref var word = ref Entry(gref).FlagsAndDomain;
+            var seen = Volatile.Read(ref word);
+            while ((GrantEntry.FlagsOf(seen) & GrantFlags.Busy) != 0)
+            {
+                var cleanFlags = GrantEntry.FlagsOf(seen) & ~GrantFlags.Busy;
+                var witnessed = Interlocked.CompareExchange(ref word, GrantEntry.Word(cleanFlags, GrantEntry.DomainOf(seen)), seen);
+                if (witnessed == seen)
+                {
+                    cleared++;
+                    break;
+                }
+
+                seen = witnessed;
+            }
+        }
+
+        return cleared;
+    }
+
     /// <summary>Ends access to a grant; throws while the backend still has the page mapped.</summary>
     /// <exception cref="GrantAccessException">The page is still mapped.</exception>
     public void EndAccess(GrantRef grant)

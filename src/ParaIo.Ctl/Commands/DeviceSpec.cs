@@ -3,11 +3,18 @@ using System.Globalization;
 
 namespace ParaIo.Ctl.Commands;
 
-/// <summary>The <c>TYPE[:ID]</c> form of <c>--device</c>, checked before anything is sent to paraiod.</summary>
+/// <summary>The <c>TYPE[:ID][,KEY=VALUE…]</c> form of <c>--device</c>, checked before anything is sent to paraiod.</summary>
 internal static class DeviceSpec
 {
     public static bool IsValid(string spec)
     {
+        var parts = spec.Split(',');
+        if (parts.Skip(1).Any(p => p.IndexOf('=', StringComparison.Ordinal) is <= 0 || p.EndsWith('=')))
+        {
+            return false;
+        }
+
+        spec = parts[0];
         var colon = spec.IndexOf(':', StringComparison.Ordinal);
         var type = colon < 0 ? spec : spec[..colon];
         if (type.Length == 0 || !type.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
@@ -25,7 +32,7 @@ internal static class DeviceSpec
         {
             if (!IsValid(token.Value))
             {
-                result.AddError($"'{token.Value}' is not a device: write TYPE or TYPE:ID, for example loop or loop:1.");
+                result.AddError($"'{token.Value}' is not a device: write TYPE or TYPE:ID, then any KEY=VALUE settings after commas, for example loop, loop:1 or vbd,disk=data.");
             }
         }
     }

@@ -25,15 +25,22 @@ internal static class DomainCommands
             HelpName = "TYPE[:ID]",
         };
         devices.Validators.Add(DeviceSpec.Validate);
+        var disks = new Option<string[]>("--disk")
+        {
+            Description = "A disk to give the domain as its next vbd device; NAME:r for read-only. Repeat for more (see paraioctl disk create).",
+            HelpName = "NAME[:r]",
+        };
         var command = new Command(
             "create",
             "Create a guest domain with its devices. paraiod picks the domain id and generates its secret token; start the guest with the paraio-guest command line printed.");
-        help.Add(command, "paraioctl domain create web --device loop --device loop:1");
+        help.Add(command, "paraioctl domain create web --device loop --device loop:1", "paraioctl domain create db --disk data --disk base:r");
         command.Arguments.Add(name);
         command.Options.Add(devices);
+        command.Options.Add(disks);
         runner.SetAction(command, async context =>
         {
-            var result = await context.ControlAsync(["domain-create", context.Get(name)!, .. context.Get(devices) ?? []]).ConfigureAwait(false);
+            var diskDevices = (context.Get(disks) ?? []).Select(d => d.EndsWith(":r", StringComparison.Ordinal) ? $"vbd,disk={d[..^2]},mode=r" : $"vbd,disk={d}");
+            var result = await context.ControlAsync(["domain-create", context.Get(name)!, .. context.Get(devices) ?? [], .. diskDevices]).ConfigureAwait(false);
             if (context.Json)
             {
                 context.Console.WriteJson(result);

@@ -30,6 +30,12 @@ internal static class JsonFields
             ? number
             : null;
 
+    public static long Long(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value)
+            && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number)
+            ? number
+            : -1;
+
     public static string NumberText(JsonElement element, string name) =>
         Number(element, name)?.ToString(CultureInfo.InvariantCulture) ?? Text(element, name);
 

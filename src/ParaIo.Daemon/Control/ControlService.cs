@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using ParaIo.Backend.Domains;
+using ParaIo.Backend.Storage;
 using ParaIo.Daemon.Metrics;
 using ParaIo.Store.Server;
 
@@ -12,17 +13,19 @@ namespace ParaIo.Daemon.Control;
 /// reply is one JSON object: <c>{"ok":true,"result":…}</c> or
 /// <c>{"ok":false,"error":"ENOENT","message":"…"}</c>.
 /// </summary>
-public sealed class ControlService
+public sealed partial class ControlService
 {
     private readonly DomainManager _domains;
+    private readonly DiskCatalog? _disks;
     private readonly Func<long, bool> _disconnect;
     private readonly ParaiodMetrics _metrics;
     private readonly ILogger _logger;
 
     /// <summary>Creates the service over the daemon's domain manager.</summary>
-    public ControlService(DomainManager domains, Func<long, bool> disconnect, ParaiodMetrics metrics, ILogger logger)
+    public ControlService(DomainManager domains, DiskCatalog? disks, Func<long, bool> disconnect, ParaiodMetrics metrics, ILogger logger)
     {
         _domains = domains;
+        _disks = disks;
         _disconnect = disconnect;
         _metrics = metrics;
         _logger = logger;
@@ -42,7 +45,8 @@ public sealed class ControlService
                 "domain-list" => Ok(w => WriteDomains(w, _domains.ListDomains())),
                 "domain-destroy" when arguments.Count == 2 => await DestroyAsync(arguments[1], cancellation).ConfigureAwait(false),
                 "device-list" when arguments.Count <= 2 => await ListDevicesAsync(arguments.Count == 2 ? arguments[1] : null, cancellation).ConfigureAwait(false),
-                _ => Fail("EINVAL", $"unknown or malformed command '{string.Join(' ', arguments)}'; commands: domain-create NAME [DEVICE…], domain-list, domain-destroy NAME, device-list [NAME]"),
+                _ when command.StartsWith("disk-", StringComparison.Ordinal) => await DiskAsync(arguments, cancellation).ConfigureAwait(false),
+                _ => Fail("EINVAL", $"unknown or malformed command '{string.Join(' ', arguments)}'; commands: domain-create NAME [DEVICE…], domain-list, domain-destroy NAME, device-list [NAME], {DiskCommands}"),
             };
         }
         catch (ArgumentException e)
@@ -62,6 +66,7 @@ public sealed class ControlService
 
     private async Task<string> CreateAsync(string name, IReadOnlyList<string> devices, CancellationToken cancellation)
     {
+        CheckDisks(devices);
         var record = await _domains.CreateDomainAsync(name, devices, cancellation).ConfigureAwait(false);
         return Ok(w =>
         {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ParaIo.Backend.Devices;
 using ParaIo.Backend.Domains;
+using ParaIo.Backend.Storage;
 using ParaIo.Daemon.Control;
 using ParaIo.Daemon.Metrics;
 using ParaIo.Store.Client;
@@ -21,14 +22,16 @@ public sealed class DaemonService : IHostedService, IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly ParaiodMetrics _metrics;
+    private readonly DiskCatalog _disks;
     private DomainManager? _domains;
     private StoreServer? _server;
     private StoreClient? _store;
     private PrometheusEndpoint? _prometheus;
 
     /// <summary>Created by the host.</summary>
-    public DaemonService(IOptions<ParaiodOptions> options, IEnumerable<IBackendDriver> drivers, ILoggerFactory loggers)
+    public DaemonService(IOptions<ParaiodOptions> options, IEnumerable<IBackendDriver> drivers, DiskCatalog disks, ILoggerFactory loggers)
     {
+        _disks = disks;
         _options = options.Value;
         _drivers = drivers;
         _loggers = loggers;
@@ -47,7 +50,7 @@ public sealed class DaemonService : IHostedService, IAsyncDisposable
 
         var registry = new DomainRegistry(Path.Combine(stateDirectory, "domains.json"));
         _domains = new DomainManager(registry, _drivers, _loggers);
-        var control = new ControlService(_domains, id => _server?.Disconnect(id) ?? false, _metrics, _loggers.CreateLogger<ControlService>());
+        var control = new ControlService(_domains, _disks, id => _server?.Disconnect(id) ?? false, _metrics, _loggers.CreateLogger<ControlService>());
         _server = new StoreServer(
             new StoreServerOptions
             {

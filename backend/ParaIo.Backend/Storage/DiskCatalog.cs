@@ -1,0 +1,245 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ParaIo.Backend.Block;
+
+namespace ParaIo.Backend.Storage;
+
+/// <summary>
+/// The operator's disks: raw image files, created sparse in the state directory (or adopted from
+/// a path), persisted in <c>disks.json</c> like the domains, and opened once as a
+/// <see cref="FileLun"/> shared by every device that uses the disk. Thread-safe.
+/// </summary>
+public sealed class DiskCatalog : IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly string _stateFile;
+    private readonly string _imageDirectory;
+    private readonly Dictionary<string, DiskRecord> _disks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, FileLun> _open = new(StringComparer.Ordinal);
+
+    /// <summary>Opens the catalog kept in <paramref name="stateDirectory"/> (<c>disks.json</c>, images in <c>disks/</c>).</summary>
+    public DiskCatalog(string stateDirectory)
+    {
+        _stateFile = System.IO.Path.Combine(stateDirectory, "disks.json");
+        _imageDirectory = System.IO.Path.Combine(stateDirectory, "disks");
+        if (File.Exists(_stateFile))
+        {
+            var state = JsonSerializer.Deserialize(File.ReadAllText(_stateFile), DiskJson.Default.DiskState)
+                ?? throw new InvalidDataException($"The state file {_stateFile} is empty.");
+            foreach (var disk in state.Disks)
+            {
+                _disks.Add(disk.Name, disk);
+            }
+        }
+    }
+
+    /// <summary>Every disk, by name.</summary>
+    public IReadOnlyList<DiskRecord> Disks
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _disks.Values.OrderBy(d => d.Name, StringComparer.Ordinal)];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Creates a disk: a new sparse image of <paramref name="bytes"/> in the state directory, or at
+    /// <paramref name="path"/>; with <paramref name="adopt"/>, an existing image at
+    /// <paramref name="path"/> is taken as it is.
+    /// </summary>
+    /// <exception cref="ArgumentException">A bad or taken name, a bad size, or a file that exists (or, to adopt, does not).</exception>
+    public DiskRecord Create(string name, long bytes, string? path = null, bool adopt = false, bool direct = false)
+    {
+        if (name.Length is 0 or > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') || name[0] == '.')
+        {
+            throw new ArgumentException($"'{name}' is not a disk name: 1..64 letters, digits, '-', '_' or '.', not starting with '.'.");
+        }
+
+        lock (_lock)
+        {
+            if (_disks.ContainsKey(name))
+            {
+                throw new ArgumentException($"A disk named '{name}' exists already.");
+            }
+
+            var file = System.IO.Path.GetFullPath(path ?? System.IO.Path.Combine(_imageDirectory, name + ".img"));
+            if (adopt)
+            {
+                if (!File.Exists(file))
+                {
+                    throw new ArgumentException($"There is no image at {file} to adopt.");
+                }
+
+                using var probe = FileLun.Open(file, new FileLunOptions { ReadOnly = true });
+                if (probe.Size == 0)
+                {
+                    throw new ArgumentException($"The image at {file} holds no whole 512-byte sector.");
+                }
+            }
+            else
+            {
+                if (bytes <= 0 || bytes % 512 != 0)
+                {
+                    throw new ArgumentException($"A disk is a positive whole number of 512-byte sectors, not {bytes} bytes.");
+                }
+
+                if (File.Exists(file))
+                {
+                    throw new ArgumentException($"{file} exists already; adopt it instead, or choose another path.");
+                }
+
+                Directory.CreateDirectory(System.IO.Path.GetDirectoryName(file)!);
+                FileLun.Create(file, bytes).Dispose();
+            }
+
+            var record = new DiskRecord(name, file, direct);
+            _disks.Add(name, record);
+            Save();
+            return record;
+        }
+    }
+
+    /// <summary>The disk with that name, or null.</summary>
+    public DiskRecord? Find(string name)
+    {
+        lock (_lock)
+        {
+            return _disks.GetValueOrDefault(name);
+        }
+    }
+
+    /// <summary>The disk's LUN, opened on first use and shared; null when there is no such disk or its image is gone.</summary>
+    public ILun? Open(string name)
+    {
+        lock (_lock)
+        {
+            if (_open.TryGetValue(name, out var lun))
+            {
+                return lun;
+            }
+
+            if (!_disks.TryGetValue(name, out var disk) || !File.Exists(disk.Path))
+            {
+                return null;
+            }
+
+            lun = FileLun.Open(disk.Path, new FileLunOptions { Direct = disk.Direct });
+            _open.Add(name, lun);
+            return lun;
+        }
+    }
+
+    /// <summary>The size in bytes and the bytes the image really occupies on the host.</summary>
+    public (long Bytes, long Allocated) Usage(DiskRecord disk)
+    {
+        ArgumentNullException.ThrowIfNull(disk);
+        lock (_lock)
+        {
+            if (_open.TryGetValue(disk.Name, out var lun))
+            {
+                return (lun.Size, AllocatedBytes(disk.Path));
+            }
+        }
+
+        return File.Exists(disk.Path) ? (new FileInfo(disk.Path).Length & ~511L, AllocatedBytes(disk.Path)) : (0, 0);
+    }
+
+    /// <summary>Grows a disk; a guest sees the new size when its device next connects.</summary>
+    /// <exception cref="KeyNotFoundException">No such disk.</exception>
+    /// <exception cref="ArgumentException">A size that is not whole sectors, or smaller than the disk (shrinking would cut data off).</exception>
+    public long Resize(string name, long bytes)
+    {
+        var disk = Find(name) ?? throw new KeyNotFoundException($"no disk named '{name}'");
+        var lun = (FileLun?)Open(name) ?? throw new KeyNotFoundException($"the image of disk '{name}' is gone: {disk.Path}");
+        if (bytes <= 0 || bytes % 512 != 0)
+        {
+            throw new ArgumentException($"A disk is a positive whole number of 512-byte sectors, not {bytes} bytes.");
+        }
+
+        if (bytes < lun.Size)
+        {
+            throw new ArgumentException($"Disk '{name}' holds {lun.Size} bytes; shrinking it to {bytes} would cut data off, so it is refused.");
+        }
+
+        lun.Resize(bytes);
+        return bytes;
+    }
+
+    /// <summary>Forgets a disk; with <paramref name="deleteImage"/>, removes its image file too.</summary>
+    /// <exception cref="KeyNotFoundException">No such disk.</exception>
+    public DiskRecord Delete(string name, bool deleteImage)
+    {
+        lock (_lock)
+        {
+            if (!_disks.Remove(name, out var disk))
+            {
+                throw new KeyNotFoundException($"no disk named '{name}'");
+            }
+
+            if (_open.Remove(name, out var lun))
+            {
+                ((IDisposable)lun).Dispose();
+            }
+
+            Save();
+            if (deleteImage)
+            {
+                File.Delete(disk.Path);
+            }
+
+            return disk;
+        }
+    }
+
+    /// <summary>Closes every open image.</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            foreach (var lun in _open.Values)
+            {
+                lun.Dispose();
+            }
+
+            _open.Clear();
+        }
+    }
+
+    private static long AllocatedBytes(string path)
+    {
+        try
+        {
+            // st_blocks is in 512-byte units whatever the file system's block size.
+            return Native.AllocatedBlocks(path) * 512;
+        }
+        catch (IOException)
+        {
+            return -1;
+        }
+    }
+
+    private void Save()
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(_stateFile)!);
+        var temporary = _stateFile + ".tmp";
+        File.Delete(temporary);
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
+        using (var stream = new FileStream(temporary, options))
+        {
+            JsonSerializer.Serialize(stream, new DiskState([.. _disks.Values.OrderBy(d => d.Name, StringComparer.Ordinal)]), DiskJson.Default.DiskState);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, _stateFile, overwrite: true);
+    }
+}
+
+/// <summary>The disk state file's document.</summary>
+internal sealed record DiskState(IReadOnlyList<DiskRecord> Disks);
+
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(DiskState))]
+internal sealed partial class DiskJson : JsonSerializerContext;

@@ -1,0 +1,59 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using ParaIo.Frontend.Block;
+using ParaIo.Nbd;
+
+namespace ParaIo.Guest.Disks;
+
+/// <summary>
+/// paraio-guest's NBD exports: one server per paravirtual disk, on a Unix socket named
+/// <c>vbd-ID.sock</c> in the export directory, started the first time the disk connects and kept
+/// across paraiod restarts (the disk resumes underneath it).
+/// </summary>
+internal sealed class DiskExports : IAsyncDisposable
+{
+    private readonly string _directory;
+    private readonly ILoggerFactory _loggers;
+    private readonly ConcurrentDictionary<int, (NbdServer Server, VbdBlockDevice Device)> _exports = new();
+
+    public DiskExports(string directory, ILoggerFactory loggers)
+    {
+        _directory = Path.GetFullPath(directory);
+        _loggers = loggers;
+        Directory.CreateDirectory(_directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    /// <summary>Exports <paramref name="disk"/> unless it is exported already; returns the socket path, or null when it was.</summary>
+    public string? Export(int id, BlockFrontDevice disk)
+    {
+        if (_exports.ContainsKey(id))
+        {
+            return null;
+        }
+
+        var socket = Path.Combine(_directory, $"vbd-{id}.sock");
+        // A socket file left by an earlier paraio-guest that died: nobody can be listening on it
+        // but a process that holds this export directory, and that is this one.
+        if (File.Exists(socket))
+        {
+            File.Delete(socket);
+        }
+
+        var device = new VbdBlockDevice(disk);
+        var server = new NbdServer(device, new NbdServerOptions { UnixSocketPath = socket, ExportName = "", Description = $"ParaIo vbd {id}" }, _loggers.CreateLogger($"ParaIo.Guest.Nbd.vbd{id}"));
+        server.Start();
+        _exports[id] = (server, device);
+        return socket;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (server, device) in _exports.Values)
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            device.Dispose();
+        }
+
+        _exports.Clear();
+    }
+}
