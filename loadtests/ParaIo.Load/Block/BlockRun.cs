@@ -19,6 +19,11 @@ internal sealed class BlockRun
     public const string NbdkitTarget = "nbdkit";
     public const string FileTarget = "file";
     public const string LibraryTarget = "library";
+    public const string PooledLibraryTarget = "library-pool";
+
+    private const string ParaIoHow = "fio nbd engine (libnbd) → paraio-guest's NBD export → BlkFront → ring and grants → paraiod's BlkBack → the image";
+
+    private const string NbdkitHow = "fio nbd engine (libnbd) → nbdkit's file plugin → the image";
 
     /// <summary>ParaIo's export against nbdkit's, IOPS, at queue depths 1 and 32.</summary>
     private const double NbdkitGoal = 0.8;
@@ -37,6 +42,7 @@ internal sealed class BlockRun
         "same jobs, same offsets: one fio command line per job, fio's default random seed, --norandommap, a 1 s ramp not counted, then --runtime with --time_based",
         "targets in turn, never together; after a target's write job the image is fsynced (not timed) so its writeback does not fall into the next target's reads",
         "file engine: psync at queue depth 1 (one pread per I/O, as a server thread does), io_uring above (libaio when fio lacks io_uring)",
+        "paraiod and paraio-guest run with their defaults (FileLun reads on the thread pool, BlkFront completions on the thread pool); library-pool measures that setting without NBD, library the fastest one",
     ];
 
     private readonly IReadOnlyList<FioJob> _jobs;
@@ -117,78 +123,93 @@ internal sealed class BlockRun
     {
         var fio = HostTools.Version("fio", "fio", _cancellation);
         var nbdkit = HostTools.Version("nbdkit", "nbdkit", _cancellation);
-        var queuedEngine = HostTools.FioEngines(_cancellation).Contains("io_uring") ? "io_uring" : "libaio";
+        var engines = HostTools.FioEngines(_cancellation);
+        var queuedEngine = engines.Contains("io_uring") ? "io_uring" : "libaio";
+        var noNbd = engines.Contains("nbd") ? null : $"{fio} has no nbd engine (fio --enghelp); Debian's and Ubuntu's fio packages have it, built with libnbd";
         ProgressLog.Write($"{fio}, {nbdkit}; file engine above queue depth 1: {queuedEngine}; working in {_directory}");
 
-        // paraiod makes the disk, so it starts first; when it cannot, the other targets get an
-        // image made here and the paraio rows say why.
-        ParaioStack? stack = null;
-        string? paraioUnavailable = null;
-        try
-        {
-            stack = ParaioStack.Start(_directory, imageBytes, _cancellation);
-        }
-        catch (Exception e) when (!_cancellation.IsCancellationRequested)
-        {
-            paraioUnavailable = Reason(e);
-            ProgressLog.Write($"paraio: unavailable: {paraioUnavailable}");
-        }
-
-        string image;
-        long bytes;
-        using (stack)
-        {
-            image = stack?.ImagePath ?? CreateImage(imageBytes);
-            bytes = stack?.Bytes ?? imageBytes;
-            Prefill(image, bytes);
-            if (stack is not null)
-            {
-                try
-                {
-                    var export = stack.Export();
-                    RunFio(ParaIoTarget, ParaIoHow, FioTarget.Nbd(export));
-                }
-                catch (Exception e) when (!_cancellation.IsCancellationRequested)
-                {
-                    paraioUnavailable = Reason(e);
-                    ProgressLog.Write($"paraio: unavailable: {paraioUnavailable}");
-                }
-            }
-
-            if (paraioUnavailable is not null)
-            {
-                MarkUnavailable(ParaIoTarget, ParaIoHow, paraioUnavailable);
-            }
-        }
-
+        var (image, bytes) = MeasureParaIo(imageBytes, noNbd);
         Settle(image);
-        try
-        {
-            using var server = NbdkitServer.Start(image, _directory, _cancellation);
-            ProgressLog.Write($"nbdkit: serving {image} on {server.SocketPath}.");
-            RunFio(NbdkitTarget, NbdkitHow, FioTarget.Nbd(server.SocketPath));
-        }
-        catch (Exception e) when (!_cancellation.IsCancellationRequested)
-        {
-            ProgressLog.Write($"nbdkit: unavailable: {Reason(e)}");
-            MarkUnavailable(NbdkitTarget, NbdkitHow, Reason(e));
-        }
-
+        MeasureNbdkit(image, noNbd);
         Settle(image);
-        var file = FioTarget.File(image, bytes, queuedEngine);
-        RunFio(FileTarget, $"fio psync at queue depth 1, {queuedEngine} above, on the image file, --direct=0", file);
+        RunFio(FileTarget, $"fio psync at queue depth 1, {queuedEngine} above, on the image file, --direct=0", FioTarget.File(image, bytes, queuedEngine));
         Settle(image);
         if (_jobs.Contains(FioJob.RandomRead4KQd32))
         {
-            RunLibrary(image);
+            RunLibrary(image, LibraryTarget, inline: true);
+            RunLibrary(image, PooledLibraryTarget, inline: false);
         }
 
         return new BlockReport("paraio-load blk", startedAt, RunEnvironment.Current(), _duration.TotalSeconds, s_ramp.TotalSeconds, bytes, fio, nbdkit, s_fairness, Assemble());
     }
 
-    private const string ParaIoHow = "fio nbd engine (libnbd) → paraio-guest's NBD export → BlkFront → ring and grants → paraiod's BlkBack → the image";
+    /// <summary>
+    /// Target (a). paraiod makes the disk, so it comes first, and the image is filled before the
+    /// domain exists (no backend has it open yet). When paraiod or paraioctl fails, the other
+    /// targets get an image made here and the paraio rows say why. Returns the image every
+    /// target then uses.
+    /// </summary>
+    private (string Image, long Bytes) MeasureParaIo(long imageBytes, string? noNbd)
+    {
+        ParaioStack? stack = null;
+        var unavailable = noNbd;
+        try
+        {
+            stack = noNbd is null ? ParaioStack.Start(_directory, imageBytes, _cancellation) : null;
+        }
+        catch (Exception e) when (!_cancellation.IsCancellationRequested)
+        {
+            unavailable = Reason(e);
+            ProgressLog.Write($"{ParaIoTarget}: unavailable: {unavailable}");
+        }
 
-    private const string NbdkitHow = "fio nbd engine (libnbd) → nbdkit's file plugin → the image";
+        using (stack)
+        {
+            var image = stack?.ImagePath ?? CreateImage(imageBytes);
+            var bytes = stack?.Bytes ?? imageBytes;
+            Prefill(image, bytes);
+            if (stack is not null)
+            {
+                try
+                {
+                    RunFio(ParaIoTarget, ParaIoHow, FioTarget.Nbd(stack.Export()));
+                }
+                catch (Exception e) when (!_cancellation.IsCancellationRequested)
+                {
+                    unavailable = Reason(e);
+                    ProgressLog.Write($"{ParaIoTarget}: unavailable: {unavailable}");
+                }
+            }
+
+            if (unavailable is not null)
+            {
+                MarkUnavailable(ParaIoTarget, ParaIoHow, unavailable);
+            }
+
+            return (image, bytes);
+        }
+    }
+
+    /// <summary>Target (b): nbdkit's file plugin on the same image, started only now that the ParaIo stack is gone.</summary>
+    private void MeasureNbdkit(string image, string? noNbd)
+    {
+        try
+        {
+            if (noNbd is not null)
+            {
+                throw new InvalidOperationException(noNbd);
+            }
+
+            using var server = NbdkitServer.Start(image, _directory, _cancellation);
+            ProgressLog.Write($"{NbdkitTarget}: serving {image} on {server.SocketPath}.");
+            RunFio(NbdkitTarget, NbdkitHow, FioTarget.Nbd(server.SocketPath));
+        }
+        catch (Exception e) when (!_cancellation.IsCancellationRequested)
+        {
+            ProgressLog.Write($"{NbdkitTarget}: unavailable: {Reason(e)}");
+            MarkUnavailable(NbdkitTarget, NbdkitHow, Reason(e));
+        }
+    }
 
     /// <summary>Runs every job against one target; a job that fails is reported as unavailable and the next one still runs.</summary>
     private void RunFio(string name, string how, FioTarget target)
@@ -212,22 +233,23 @@ internal sealed class BlockRun
         }
     }
 
-    private void RunLibrary(string image)
+    private void RunLibrary(string image, string name, bool inline)
     {
         var job = FioJob.RandomRead4KQd32;
-        ProgressLog.Write($"{LibraryTarget}: {job.Name} in this process, {s_ramp.TotalSeconds:0.#} s ramp + {_duration.TotalSeconds:0.#} s");
+        var how = inline ? LibraryMode.InlineDescription : LibraryMode.PooledDescription;
+        ProgressLog.Write($"{name}: {job.Name} in this process, {s_ramp.TotalSeconds:0.#} s ramp + {_duration.TotalSeconds:0.#} s");
         try
         {
             var before = CpuSample.TakeTree(ChildProcess.LiveIds);
-            var figures = LibraryMode.Run(image, s_ramp, _duration, _cancellation);
+            var figures = LibraryMode.Run(image, inline, s_ramp, _duration, _cancellation);
             var background = CpuSample.OtherCores(before, CpuSample.TakeTree(ChildProcess.LiveIds));
-            _results[(job.Name, LibraryTarget)] = new BlockTargetResult(LibraryTarget, LibraryMode.Description, figures, null) { BackgroundCores = background };
-            ProgressLog.Write($"{LibraryTarget}: {job.Name}: {figures.Iops:N0} IOPS, p50 {figures.P50Us:0.0} µs, p99 {figures.P99Us:0.0} µs");
+            _results[(job.Name, name)] = new BlockTargetResult(name, how, figures, null) { BackgroundCores = background };
+            ProgressLog.Write($"{name}: {job.Name}: {figures.Iops:N0} IOPS, p50 {figures.P50Us:0.0} µs, p99 {figures.P99Us:0.0} µs; other processes kept {background:0.00} cores busy");
         }
         catch (Exception e) when (!_cancellation.IsCancellationRequested)
         {
-            ProgressLog.Write($"{LibraryTarget}: unavailable: {Reason(e)}");
-            _results[(job.Name, LibraryTarget)] = new BlockTargetResult(LibraryTarget, LibraryMode.Description, null, Reason(e));
+            ProgressLog.Write($"{name}: unavailable: {Reason(e)}");
+            _results[(job.Name, name)] = new BlockTargetResult(name, how, null, Reason(e));
         }
     }
 
@@ -248,14 +270,14 @@ internal sealed class BlockRun
             var nbdkit = Figures(job, NbdkitTarget);
             var file = Figures(job, FileTarget);
             var targets = new List<BlockTargetResult>();
-            foreach (var name in new[] { ParaIoTarget, NbdkitTarget, FileTarget, LibraryTarget })
+            foreach (var name in new[] { ParaIoTarget, NbdkitTarget, FileTarget, LibraryTarget, PooledLibraryTarget })
             {
                 if (!_results.TryGetValue((job.Name, name), out var result))
                 {
                     continue;
                 }
 
-                if (name is ParaIoTarget or LibraryTarget && result.Figures is { } figures)
+                if (name is ParaIoTarget or LibraryTarget or PooledLibraryTarget && result.Figures is { } figures)
                 {
                     result = result with
                     {
@@ -298,7 +320,7 @@ internal sealed class BlockRun
         var path = Path.Combine(_directory, "bench.img");
         using var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.ReadWrite);
         RandomAccess.SetLength(handle, bytes);
-        ProgressLog.Write($"image {path} ({bytes} bytes) made here, as paraiod could not make it.");
+        ProgressLog.Write($"image {path} ({bytes} bytes) made here, as paraiod did not make it.");
         return path;
     }
 

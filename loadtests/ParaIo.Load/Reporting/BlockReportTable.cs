@@ -15,7 +15,7 @@ internal static class BlockReportTable
     /// <summary>Background load above which a row is flagged as noisy: a tenth of a core, as the ring report does.</summary>
     private const double NoisyCores = 0.1;
 
-    private static readonly string[] s_headers = ["job", "target", "IOPS", "MB/s", "p50 µs", "p99 µs", "other", "÷nbdkit", "÷file", "target set", "met"];
+    private static readonly string[] s_headers = ["job", "target", "IOPS", "MB/s", "p50 µs", "p99 µs", "bg cores", "÷nbdkit", "÷file", "target set", "met"];
 
     /// <summary>Columns aligned to the right (the numbers).</summary>
     private static readonly bool[] s_right = [false, false, true, true, true, true, true, true, true, false, false];
@@ -66,7 +66,7 @@ internal static class BlockReportTable
 
         output.WriteLine(rule);
         output.WriteLine("ratios: IOPS of the row ÷ IOPS of nbdkit or the file in the same job (above 1 is faster); latency is fio's clat (submission to completion)");
-        output.WriteLine("other: cores that processes outside this run kept busy meanwhile" + (report.Jobs.SelectMany(j => j.Targets).Any(t => t.BackgroundCores > NoisyCores)
+        output.WriteLine("bg cores: cores that processes outside this run kept busy meanwhile" + (report.Jobs.SelectMany(j => j.Targets).Any(t => t.BackgroundCores > NoisyCores)
             ? "; rows marked ! ran on a busy machine, their figures are noisy: run again when it is quiet"
             : string.Empty));
         foreach (var (target, how) in report.Jobs.SelectMany(j => j.Targets).DistinctBy(t => t.Target).Select(t => (t.Target, HowOf(report, t.Target))))
@@ -137,7 +137,7 @@ internal static class BlockReportTable
         double.IsNaN(value) ? "n/a" : value.ToString(value < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture);
 
     private static string Ratio(double? value) =>
-        value is not { } ratio || double.IsNaN(ratio) || double.IsInfinity(ratio) ? string.Empty : ratio.ToString("0.00", CultureInfo.InvariantCulture) + "×";
+        value is not { } ratio || double.IsNaN(ratio) || double.IsInfinity(ratio) ? string.Empty : ratio.ToString(ratio < 0.1 ? "0.000" : "0.00", CultureInfo.InvariantCulture) + "×";
 
     private static string Bytes(long bytes) =>
         bytes % (1L << 30) == 0 ? $"{bytes >> 30} GiB" : bytes % (1L << 20) == 0 ? $"{bytes >> 20} MiB" : $"{bytes} bytes";
