@@ -69,9 +69,11 @@ internal static class BlockReportTable
         output.WriteLine("bg cores: cores that processes outside this run kept busy meanwhile" + (report.Jobs.SelectMany(j => j.Targets).Any(t => t.BackgroundCores > NoisyCores)
             ? "; rows marked ! ran on a busy machine, their figures are noisy: run again when it is quiet"
             : string.Empty));
-        foreach (var (target, how) in report.Jobs.SelectMany(j => j.Targets).DistinctBy(t => t.Target).Select(t => (t.Target, HowOf(report, t.Target))))
+        var targets = report.Jobs.SelectMany(j => j.Targets).Select(t => t.Target).Distinct().ToList();
+        var pad = targets.Max(t => t.Length);
+        foreach (var target in targets)
         {
-            output.WriteLine($"  {target,-8} {how}");
+            output.WriteLine($"  {target.PadRight(pad)}  {HowOf(report, target)}");
         }
 
         output.WriteLine($"{report.FioVersion}, {report.NbdkitVersion}");
