@@ -4,7 +4,8 @@ namespace ParaIo.Load;
 
 /// <summary>
 /// Turns Ctrl+C (SIGINT) and SIGTERM into a cancellation, so the command can stop its loops, reap
-/// its peer and exit on its own instead of being killed with a child left behind.
+/// its children (the ring's peer; blk's fio, nbdkit, paraiod and guest) and exit on its own
+/// instead of being killed with a child left behind.
 /// </summary>
 internal sealed class Interruption : IDisposable
 {
@@ -27,7 +28,7 @@ internal sealed class Interruption : IDisposable
         context.Cancel = true;
         if (!_source.IsCancellationRequested)
         {
-            ProgressLog.Write($"{context.Signal}: stopping and reaping the peer.");
+            ProgressLog.Write($"{context.Signal}: stopping and reaping the child processes.");
             _source.Cancel();
         }
     }

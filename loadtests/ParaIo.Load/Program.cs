@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ParaIo.Load;
+using ParaIo.Load.Block;
 using ParaIo.Load.Demo;
 using ParaIo.Load.Measurement;
 using ParaIo.Load.Peers;
@@ -68,6 +69,58 @@ demo.SetAction(parse =>
     return DemoRun.Execute(value);
 });
 
+var blkDuration = new Option<double>("--duration")
+{
+    Description = "Seconds each job is measured for, per target, after a 1 s ramp that is not counted.",
+    DefaultValueFactory = _ => 5,
+};
+var size = new Option<string>("--size")
+{
+    Description = "Size of the disk image every target serves: bytes, or with K, M, G (powers of 1024); a whole number of MiB.",
+    DefaultValueFactory = _ => "1G",
+};
+var blkJson = new Option<bool>("--json")
+{
+    Description = "Print one JSON document with every figure on stdout instead of the table (progress still goes to stderr).",
+};
+var job = new Option<string[]>("--job")
+{
+    Description = "Run only these jobs (repeatable; default: all). "
+        + "randread-4k-qd1 and randread-4k-qd32: 4 KiB random reads at queue depth 1 and 32 (the latter also in library mode). "
+        + "seqread-64k and seqwrite-64k: 64 KiB sequential reads and writes at queue depth 8.",
+    AllowMultipleArgumentsPerToken = true,
+};
+job.AcceptOnlyFromAmong([.. FioJob.Names]);
+var keep = new Option<bool>("--keep")
+{
+    Description = "Keep the temporary directory (image, paraiod's state, sockets) and print where it is.",
+};
+var blk = new Command("blk", "Measure the block path with fio against its baselines in one run: the guest's NBD export through ParaIo, nbdkit serving the same image, and the image file itself; plus BlkFront to BlkBack in this process (library mode). Prints a table, or JSON with --json.")
+{
+    blkDuration,
+    size,
+    blkJson,
+    job,
+    keep,
+};
+blk.SetAction(parse =>
+{
+    var seconds = parse.GetValue(blkDuration);
+    if (!(seconds is > 0 and <= 3600))
+    {
+        Console.Error.WriteLine("--duration must be above 0 and at most 3600.");
+        return 2;
+    }
+
+    if (!ImageSize.TryParse(parse.GetValue(size), out var bytes))
+    {
+        Console.Error.WriteLine("--size must be a positive whole number of MiB, such as 1G, 256M or 1073741824.");
+        return 2;
+    }
+
+    return BlockRun.Execute(TimeSpan.FromSeconds(seconds), bytes, parse.GetValue(blkJson), parse.GetValue(job) ?? [], parse.GetValue(keep));
+});
+
 var socketPath = new Option<string>("--socket") { Description = "Unix socket the parent listens on.", Required = true };
 var parent = new Option<int>("--parent") { Description = "Process id of the parent; the peer exits when it is gone.", Required = true };
 var peer = new Command("peer", "Internal: the backend half of a run, started by paraio-load itself.")
@@ -81,6 +134,7 @@ peer.SetAction(parse => PeerHost.Run(parse.GetRequiredValue(socketPath), parse.G
 var root = new RootCommand("paraio-load: cross-process load tests of the ParaIo transport, each against its baselines in the same run.")
 {
     ring,
+    blk,
     demo,
     peer,
 };

@@ -31,6 +31,15 @@ internal static unsafe partial class Native
     [LibraryImport(Lib, EntryPoint = "write", SetLastError = true)]
     public static partial nint Write(int fd, void* buffer, nuint count);
 
+    public const int SIGTERM = 15;
+
+    [LibraryImport(Lib, EntryPoint = "kill", SetLastError = true)]
+    public static partial int Kill(int processId, int signal);
+
+    /// <summary>A second descriptor of the same open file (library mode's backend gets its own descriptor of the guest's memfd).</summary>
+    [LibraryImport(Lib, EntryPoint = "dup", SetLastError = true)]
+    public static partial int Dup(int fd);
+
     [LibraryImport(Lib, EntryPoint = "getppid")]
     public static partial int GetParentProcessId();
 

@@ -15,6 +15,15 @@ internal readonly record struct CpuSample(long MachineBusyTicks, long StealTicks
     public static CpuSample Take(int peerId) =>
         ReadMachine() is var (busy, steal) ? new CpuSample(busy, steal, ReadProcess("self") + ReadProcess(peerId.ToString(CultureInfo.InvariantCulture)), Clock.Now) : default;
 
+    /// <summary>
+    /// A sample for a process tree: this process with the children it has reaped (fio after each
+    /// job) and the live children named (nbdkit, paraiod, the guest), each with its own reaped children.
+    /// </summary>
+    public static CpuSample TakeTree(IEnumerable<int> liveChildren) =>
+        ReadMachine() is var (busy, steal)
+            ? new CpuSample(busy, steal, ReadProcess("self", withChildren: true) + liveChildren.Sum(id => ReadProcess(id.ToString(CultureInfo.InvariantCulture), withChildren: true)), Clock.Now)
+            : default;
+
     /// <summary>Cores that other processes kept busy on average between two samples.</summary>
     public static double OtherCores(CpuSample from, CpuSample to) =>
         Cores((to.MachineBusyTicks - from.MachineBusyTicks) - (to.OurTicks - from.OurTicks), from, to);
@@ -43,14 +52,16 @@ internal readonly record struct CpuSample(long MachineBusyTicks, long StealTicks
         }
     }
 
-    private static long ReadProcess(string id)
+    private static long ReadProcess(string id, bool withChildren = false)
     {
         try
         {
             // Fields after the command name, which may hold spaces: state is field 3, utime 14, stime 15.
             var text = File.ReadAllText($"/proc/{id}/stat");
             var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
-            return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            // cutime and cstime (16, 17) hold the children this process has waited for.
+            long Field(int i) => long.Parse(fields[i], CultureInfo.InvariantCulture);
+            return Field(11) + Field(12) + (withChildren ? Field(13) + Field(14) : 0);
         }
         catch (IOException)
         {

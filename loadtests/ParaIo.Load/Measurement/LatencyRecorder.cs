@@ -20,5 +20,8 @@ internal sealed class LatencyRecorder
         _histogram.RecordValue(nanoseconds < 1 ? 1 : nanoseconds > Highest ? Highest : nanoseconds);
     }
 
+    /// <summary>Adds another recorder's samples to this one (the blk library mode keeps one recorder per reader).</summary>
+    public void Add(LatencyRecorder other) => _histogram.Add(other._histogram);
+
     public LatencyFigures Summarize() => LatencyFigures.From(_histogram);
 }

@@ -9,4 +9,5 @@ namespace ParaIo.Load.Reporting;
     NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(RingReport))]
+[JsonSerializable(typeof(BlockReport))]
 internal sealed partial class ReportJsonContext : JsonSerializerContext;
