@@ -184,6 +184,7 @@ public sealed class NetFrontDevice : IFrontendDevice
     public NetTxFrame BeginSend(int length, CancellationToken cancellationToken = default)
     {
         CheckLength(length);
+        var spinner = default(SpinWait);
         while (true)
         {
             if (TryBeginSend(length, out var frame))
@@ -192,6 +193,13 @@ public sealed class NetFrontDevice : IFrontendDevice
             }
 
             ReapAll();
+            if (spinner.Count < 4096)
+            {
+                // Completions are usually microseconds away: spin (and yield) before blocking.
+                spinner.SpinOnce(sleep1Threshold: -1);
+                continue;
+            }
+
             lock (_poolLock)
             {
                 ObjectDisposedException.ThrowIf(IsDisposed, this);
