@@ -18,6 +18,17 @@ public sealed class FrontendKeys
     /// <summary>Wraps values read from the store.</summary>
     public FrontendKeys(IReadOnlyDictionary<string, string> values) => _values = values;
 
+    /// <summary>
+    /// The keys of one queue of a multi-queue device (those under <c>queue-N/</c>), as their own
+    /// set, so <see cref="GetRingOffer"/> reads that queue's ring.
+    /// </summary>
+    public FrontendKeys Queue(int queue)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(queue);
+        var prefix = "queue-" + queue.ToString(CultureInfo.InvariantCulture) + "/";
+        return new FrontendKeys(_values.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value, StringComparer.Ordinal));
+    }
+
     /// <summary>The raw value of a key, or null.</summary>
     public string? this[string key] => _values.TryGetValue(key, out var value) ? value : null;
 

@@ -258,7 +258,7 @@ internal sealed class DomainSupervisor
     }
 
     private async Task<FrontendKeys> ReadFrontendKeysAsync(string path, CancellationToken cancellation) =>
-        new(await _store.ReadChildValuesAsync(path, cancellation).ConfigureAwait(false));
+        new(await _store.ReadTreeValuesAsync(path, depth: 2, cancellation).ConfigureAwait(false));
 
     private async Task CloseAsync(DeviceSlot slot, string reason, CancellationToken cancellation)
     {
