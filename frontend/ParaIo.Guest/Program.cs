@@ -56,7 +56,7 @@ if (name is null || token is null)
 
 using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; }).SetMinimumLevel(json ? LogLevel.Warning : LogLevel.Information));
 var options = new GuestAgentOptions { Name = name, Token = token, SocketPath = socket ?? StorePaths.DefaultSocketPath() };
-var agent = new GuestAgent(options, [new LoopbackFrontendDriver(), new BlockFrontendDriver()], loggers.CreateLogger("paraio-guest"));
+var agent = new GuestAgent(options, [new LoopbackFrontendDriver(), new BlockFrontendDriver(new BlockFrontendOptions { CompleteInline = true })], loggers.CreateLogger("paraio-guest"));
 exportDirectory ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.SocketPath))!, "guest-" + name);
 await using var exports = new DiskExports(exportDirectory, loggers);
 if (json)

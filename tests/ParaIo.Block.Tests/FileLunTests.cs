@@ -34,6 +34,33 @@ public sealed partial class FileLunTests
     }
 
     [TestMethod]
+    public async Task CachedTransfersCompleteOnTheCallingThreadAndStillCarryTheData()
+    {
+        using var lun = FileLun.Create(Path.Combine(_directory, "hot.img"), 1 << 20);
+        ILun view = lun;
+        var data = DataIntegrityTests.Pattern(64 << 10, 7);
+
+        // tmpfs (or a warm page cache) never blocks: RWF_NOWAIT serves both on this thread.
+        var write = view.WriteAsync(4096, data);
+        Assert.IsTrue(write.IsCompletedSuccessfully, "a write the cache takes at once completes inline");
+        await write;
+        var back = new byte[data.Length];
+        var read = view.ReadAsync(4096, back);
+        Assert.IsTrue(read.IsCompletedSuccessfully, "a cached read completes inline");
+        await read;
+        CollectionAssert.AreEqual(data, back);
+
+        // Scatter reads take the same path; a range that is a hole reads as zeros.
+        var parts = new[] { new byte[4096], new byte[8192] };
+        await view.ReadAsync(4096, parts.Select(p => (Memory<byte>)p).ToArray());
+        CollectionAssert.AreEqual(data.AsSpan(0, 4096).ToArray(), parts[0]);
+        CollectionAssert.AreEqual(data.AsSpan(4096, 8192).ToArray(), parts[1]);
+        var hole = new byte[4096];
+        await view.ReadAsync(512 << 10, hole);
+        Assert.IsTrue(hole.All(b => b == 0));
+    }
+
+    [TestMethod]
     public void APreallocatedImageIsNot()
     {
         var path = Path.Combine(_directory, "full.img");

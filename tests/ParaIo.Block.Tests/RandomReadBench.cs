@@ -14,7 +14,8 @@ namespace ParaIo.Block.Tests;
 [TestClass]
 public sealed class RandomReadBench
 {
-    private const int QueueDepth = 32;
+    // PARAIO_BLOCK_BENCH_QD sets the queue depth (default 32; 1 shows the round trip).
+    private static readonly int QueueDepth = int.TryParse(Environment.GetEnvironmentVariable("PARAIO_BLOCK_BENCH_QD"), out var qd) && qd is >= 1 and <= 128 ? qd : 32;
     private const int ImageBytes = 64 << 20;
 
     public TestContext TestContext { get; set; } = null!;

@@ -64,6 +64,17 @@ internal static partial class FileCalls
         }
     }
 
+    /// <summary>True when <paramref name="path"/> lives in memory (tmpfs), where no transfer ever waits for a disk.</summary>
+    public static unsafe bool IsInMemoryFileSystem(string path)
+    {
+        const long TmpfsMagic = 0x01021994;
+        var buffer = stackalloc byte[256]; // struct statfs; f_type is its first field, a long
+        return StatFs(path, buffer) == 0 && *(long*)buffer == TmpfsMagic;
+    }
+
+    [LibraryImport("libc", EntryPoint = "statfs", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static unsafe partial int StatFs(string path, byte* buffer);
+
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Open(string path, int flags);
 

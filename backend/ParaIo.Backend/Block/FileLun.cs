@@ -28,6 +28,8 @@ public sealed class FileLun : ILun, IDisposable
     private readonly SafeFileHandle? _direct;
     private readonly FileLunOptions _options;
     private long _size;
+    private bool _noWaitReads = true;
+    private bool _noWaitWrites = true;
 
     private FileLun(string path, SafeFileHandle handle, SafeFileHandle? direct, long size, FileLunOptions options)
     {
@@ -35,7 +37,8 @@ public sealed class FileLun : ILun, IDisposable
         _handle = handle;
         _direct = direct;
         _size = size;
-        _options = options;
+        // On tmpfs nothing ever waits for a disk: every transfer runs inline, as SynchronousIo asks.
+        _options = !options.SynchronousIo && direct is null && FileCalls.IsInMemoryFileSystem(path) ? options.WithSynchronousIo() : options;
     }
 
     /// <summary>The image file.</summary>
@@ -138,7 +141,7 @@ public sealed class FileLun : ILun, IDisposable
         var handle = Choose(offset, buffer);
         if (!_options.SynchronousIo)
         {
-            return ReadOnPoolAsync(handle, offset, buffer, cancellationToken);
+            return TryReadInline(handle, offset, buffer) ? default : ReadOnPoolAsync(handle, offset, buffer, cancellationToken);
         }
 
         try
@@ -165,7 +168,7 @@ public sealed class FileLun : ILun, IDisposable
         var handle = Choose(offset, buffers);
         if (!_options.SynchronousIo)
         {
-            return ReadScatterOnPoolAsync(handle, offset, buffers, length, cancellationToken);
+            return TryReadInline(handle, offset, buffers, length) ? default : ReadScatterOnPoolAsync(handle, offset, buffers, length, cancellationToken);
         }
 
         try
@@ -192,7 +195,14 @@ public sealed class FileLun : ILun, IDisposable
         var handle = Choose(offset, MemoryMarshal.AsMemory(buffer));
         if (!_options.SynchronousIo)
         {
-            return RandomAccess.WriteAsync(handle, buffer, offset, cancellationToken);
+            try
+            {
+                return TryWriteInline(handle, offset, buffer) ? default : RandomAccess.WriteAsync(handle, buffer, offset, cancellationToken);
+            }
+            catch (Exception e)
+            {
+                return ValueTask.FromException(e);
+            }
         }
 
         try
@@ -220,7 +230,14 @@ public sealed class FileLun : ILun, IDisposable
         var handle = Choose(offset, buffers);
         if (!_options.SynchronousIo)
         {
-            return RandomAccess.WriteAsync(handle, buffers, offset, cancellationToken);
+            try
+            {
+                return TryWriteInline(handle, offset, buffers) ? default : RandomAccess.WriteAsync(handle, buffers, offset, cancellationToken);
+            }
+            catch (Exception e)
+            {
+                return ValueTask.FromException(e);
+            }
         }
 
         try
@@ -302,6 +319,73 @@ public sealed class FileLun : ILun, IDisposable
 
     private static SafeFileHandle? OpenDirect(string path, FileLunOptions options) =>
         options.Direct ? FileCalls.TryOpenDirect(path, options.ReadOnly, out _) : null;
+
+    /// <summary>
+    /// The page cache's fast path (<see cref="NoWaitIo"/>): only on the buffered descriptor, since
+    /// an O_DIRECT transfer always waits for the disk.
+    /// </summary>
+    private bool TryReadInline(SafeFileHandle handle, long offset, Memory<byte> buffer) =>
+        handle == _handle && Volatile.Read(ref _noWaitReads) && Settle(NoWaitIo.TryRead(handle, offset, buffer), ref _noWaitReads);
+
+    private bool TryReadInline(SafeFileHandle handle, long offset, IReadOnlyList<Memory<byte>> buffers, long length) =>
+        handle == _handle && Volatile.Read(ref _noWaitReads) && Settle(NoWaitIo.TryRead(handle, offset, buffers, length), ref _noWaitReads);
+
+    /// <summary>
+    /// A buffered write goes to the page cache: with RWF_NOWAIT where the file system has it, else
+    /// (ext4 and tmpfs on current kernels) inline anyway, since the cache takes it at once unless
+    /// writeback throttles the writer, and then a pool thread would wait just the same.
+    /// </summary>
+    private bool TryWriteInline(SafeFileHandle handle, long offset, ReadOnlyMemory<byte> buffer)
+    {
+        if (handle != _handle)
+        {
+            return false;
+        }
+
+        if (Volatile.Read(ref _noWaitWrites) && Settle(NoWaitIo.TryWrite(handle, offset, buffer), ref _noWaitWrites))
+        {
+            return true;
+        }
+
+        if (Volatile.Read(ref _noWaitWrites))
+        {
+            return false; // would block: the pool waits for it
+        }
+
+        RandomAccess.Write(handle, buffer.Span, offset);
+        return true;
+    }
+
+    private bool TryWriteInline(SafeFileHandle handle, long offset, IReadOnlyList<ReadOnlyMemory<byte>> buffers)
+    {
+        if (handle != _handle)
+        {
+            return false;
+        }
+
+        if (Volatile.Read(ref _noWaitWrites) && Settle(NoWaitIo.TryWrite(handle, offset, buffers), ref _noWaitWrites))
+        {
+            return true;
+        }
+
+        if (Volatile.Read(ref _noWaitWrites))
+        {
+            return false;
+        }
+
+        RandomAccess.Write(handle, buffers, offset);
+        return true;
+    }
+
+    private static bool Settle(NoWaitIo.Result result, ref bool enabled)
+    {
+        if (result == NoWaitIo.Result.Unsupported)
+        {
+            Volatile.Write(ref enabled, false);
+        }
+
+        return result == NoWaitIo.Result.Done;
+    }
 
     private static async ValueTask ReadOnPoolAsync(SafeFileHandle handle, long offset, Memory<byte> buffer, CancellationToken cancellationToken)
     {

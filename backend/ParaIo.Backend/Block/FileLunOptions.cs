@@ -29,4 +29,14 @@ public sealed class FileLunOptions
 
     /// <summary>The physical sector size to advertise; a multiple of 512.</summary>
     public int PhysicalSectorSize { get; init; } = 4096;
+
+    internal FileLunOptions WithSynchronousIo() => new()
+    {
+        ReadOnly = ReadOnly,
+        Direct = Direct,
+        DirectAlignment = DirectAlignment,
+        SynchronousIo = true,
+        Preallocate = Preallocate,
+        PhysicalSectorSize = PhysicalSectorSize,
+    };
 }

@@ -44,7 +44,9 @@ internal sealed partial class NbdConnection : IAsyncDisposable
         // Only the reader takes free slots and only the writer takes replies, which lets each
         // channel reuse one waiter instead of allocating per wait.
         _free = Channel.CreateUnbounded<RequestSlot>(new() { SingleReader = true });
-        _replies = Channel.CreateUnbounded<RequestSlot>(new() { SingleReader = true });
+        // A worker that finishes a request runs the reply writer itself when it is idle, rather
+        // than waking a thread-pool thread for it: a hop costs more than the write.
+        _replies = Channel.CreateUnbounded<RequestSlot>(new() { SingleReader = true, AllowSynchronousContinuations = true });
         _budget = new PayloadBudget(options.MaxBufferedBytesPerConnection);
     }
 
