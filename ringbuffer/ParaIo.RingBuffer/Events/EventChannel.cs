@@ -102,6 +102,7 @@ public sealed unsafe class EventChannel
         }
 
         var spinUntil = Stopwatch.GetTimestamp() + (long)(spin.TotalSeconds * Stopwatch.Frequency);
+        var spins = 0;
         while (Stopwatch.GetTimestamp() < spinUntil)
         {
             if (TryConsume())
@@ -109,7 +110,17 @@ public sealed unsafe class EventChannel
                 return true;
             }
 
-            Thread.SpinWait(1);
+            // A few pause instructions, then hand the core to any thread ready to run: a waiter
+            // must not hold a core the thread it waits for needs (fio, the guest and paraiod
+            // share two cores here). On an idle core Yield returns at once, so it still polls.
+            if (++spins < 16)
+            {
+                Thread.SpinWait(1);
+            }
+            else
+            {
+                Thread.Yield();
+            }
         }
 
         return Sleep(timeoutMs, cancellation);
