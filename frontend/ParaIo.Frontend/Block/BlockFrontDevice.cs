@@ -528,7 +528,8 @@ public sealed class BlockFrontDevice : IResumableFrontendDevice
     }
 
     /// <summary>
-    /// The queue for the next operation: the next in turn, or, when that one is full, the first
+    /// The queue for the next operation: the completing queue's own when called on its completion
+    /// thread (an inline continuation), else the next in turn, or, when that one is full, the first
     /// after it with a slot free (the caller then waits only when every queue is full).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -540,6 +541,13 @@ public sealed class BlockFrontDevice : IResumableFrontendDevice
 
     private BlockFrontQueue NextOfSeveral(BlockFrontQueue[] queues)
     {
+        // A continuation running inline on a completion thread submits on that thread's own queue:
+        // the ring it just answered from, whose lock nobody else is likely to hold.
+        if (BlockFrontQueue.Completing is { } own && own.Device == this && own.HasFreeSlot)
+        {
+            return own;
+        }
+
         var first = (int)(Interlocked.Increment(ref _nextQueue) % (uint)queues.Length);
         for (var i = 0; i < queues.Length; i++)
         {

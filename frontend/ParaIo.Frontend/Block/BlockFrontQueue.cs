@@ -20,6 +20,9 @@ internal sealed class BlockFrontQueue
 {
     private const int IdleTimeoutMs = 1000;
 
+    [ThreadStatic]
+    private static BlockFrontQueue? t_completing;
+
     private readonly BlockFrontDevice _device;
     private readonly TimeSpan _spin;
     private readonly Lock _ringLock = new();
@@ -90,6 +93,12 @@ internal sealed class BlockFrontQueue
 
     /// <summary>Every slot of the table (some may be null when setting up failed half-way).</summary>
     public PendingRequest[] Requests => _requests;
+
+    /// <summary>The queue whose completion thread this is, or null on any other thread.</summary>
+    public static BlockFrontQueue? Completing => t_completing;
+
+    /// <summary>The device the queue belongs to.</summary>
+    public BlockFrontDevice Device => _device;
 
     /// <summary>True when a slot is free now (a hint: another caller may take it first).</summary>
     public bool HasFreeSlot => _slots.CurrentCount > 0;
@@ -243,6 +252,7 @@ internal sealed class BlockFrontQueue
     /// <summary>The completion thread: takes responses, then sleeps on the response port until the backend notifies.</summary>
     private void RunCompletions()
     {
+        t_completing = this;
         while (!_device.IsDisposed)
         {
             FrontQueue<BlkifRequest, BlkifResponse> queue;
