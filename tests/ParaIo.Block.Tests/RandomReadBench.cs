@@ -9,13 +9,15 @@ namespace ParaIo.Block.Tests;
 /// Prints 4 KiB random reads per second at queue depth 32, through BlkFront, the ring and BlkBack
 /// into a FileLun on tmpfs, both ends in this process (library mode). Asserts nothing about speed
 /// (speed belongs to loadtests/). PARAIO_BLOCK_BENCH_SECONDS sets the measured time per variant
-/// (default 0.5, to keep the suite fast).
+/// (default 0.5, to keep the suite fast); PARAIO_BLOCK_BENCH_QUEUES the device's queues.
 /// </summary>
 [TestClass]
 public sealed class RandomReadBench
 {
     // PARAIO_BLOCK_BENCH_QD sets the queue depth (default 32; 1 shows the round trip).
     private static readonly int QueueDepth = int.TryParse(Environment.GetEnvironmentVariable("PARAIO_BLOCK_BENCH_QD"), out var qd) && qd is >= 1 and <= 128 ? qd : 32;
+    // PARAIO_BLOCK_BENCH_QUEUES sets BlockFrontendOptions.Queues (default: the option's default; 0 = one a CPU).
+    private static readonly int? Queues = int.TryParse(Environment.GetEnvironmentVariable("PARAIO_BLOCK_BENCH_QUEUES"), out var queues) && queues is >= 0 and <= 16 ? queues : null;
     private const int ImageBytes = 64 << 20;
 
     public TestContext TestContext { get; set; } = null!;
@@ -37,7 +39,7 @@ public sealed class RandomReadBench
         await using var rig = new BlockRig();
         var lun = rig.CreateLun(ImageBytes, new FileLunOptions { SynchronousIo = synchronousLun });
         await ((ILun)lun).WriteAsync(0, DataIntegrityTests.Pattern(ImageBytes, 1)); // data, not holes, under every read
-        var (front, back) = await rig.ConnectAsync(lun, frontend: new BlockFrontendOptions { QueueDepth = QueueDepth, CompleteInline = completeInline });
+        var (front, back) = await rig.ConnectAsync(lun, frontend: new BlockFrontendOptions { QueueDepth = QueueDepth, CompleteInline = completeInline, Queues = Queues ?? new BlockFrontendOptions().Queues });
         var buffers = Enumerable.Range(0, QueueDepth).Select(_ => front.AllocateBuffer(4096)).ToArray();
         var sectors = ImageBytes / 512;
 
@@ -50,8 +52,8 @@ public sealed class RandomReadBench
         var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
 
         var iops = reads / elapsed;
-        TestContext.WriteLine($"{name}: {iops:N0} reads/s ({reads:N0} in {elapsed:F2} s, QD{QueueDepth}, 4 KiB random, {cpuSeconds / elapsed:F2} cores busy, {cpuSeconds * 1e6 / reads:F1} µs CPU per read)");
-        Console.WriteLine($"[bench] {name}: {iops:N0} reads/s, {cpuSeconds / elapsed:F2} cores, {cpuSeconds * 1e6 / reads:F1} µs CPU/read");
+        TestContext.WriteLine($"{name}: {iops:N0} reads/s ({reads:N0} in {elapsed:F2} s, QD{QueueDepth} over {front.QueueCount} queue(s), 4 KiB random, {cpuSeconds / elapsed:F2} cores busy, {cpuSeconds * 1e6 / reads:F1} µs CPU per read)");
+        Console.WriteLine($"[bench] {name}, {front.QueueCount} queue(s): {iops:N0} reads/s, {cpuSeconds / elapsed:F2} cores, {cpuSeconds * 1e6 / reads:F1} µs CPU/read");
         Assert.AreEqual(0, back.Counters.IoErrors);
         Assert.IsTrue(back.Counters.Reads >= reads, "every read the callers counted went through the backend");
         Assert.AreEqual(back.Counters.Reads * 4096, back.Counters.BytesRead);

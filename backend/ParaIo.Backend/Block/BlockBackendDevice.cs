@@ -1,94 +1,76 @@
-using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using ParaIo.Backend.Devices;
 using ParaIo.Protocol.Block;
-using ParaIo.RingBuffer.Events;
-using ParaIo.RingBuffer.Grants;
 using ParaIo.RingBuffer.Handoff;
-using ParaIo.RingBuffer.Rings;
 
 namespace ParaIo.Backend.Block;
 
 /// <summary>
-/// One connected virtual block device (BlkBack): a ring thread that takes requests from the
-/// guest's ring, checks each one in private memory, maps its grants and hands the transfer to
-/// the <see cref="ILun"/>, which reads into and writes from the guest's pages directly. Up to
-/// <see cref="BlockBackendOptions.MaxInFlight"/> requests are served at once; their responses are
-/// written by the ring thread and published in batches.
+/// One connected virtual block device (BlkBack): one ring thread per queue (blkif multi-queue;
+/// one queue unless the frontend set up several), each taking requests from its ring, checking
+/// each one in private memory, mapping its grants and handing the transfer to the device's one
+/// <see cref="ILun"/>, which reads into and writes from the guest's pages directly. Up to
+/// <see cref="BlockBackendOptions.MaxInFlight"/> requests per queue are served at once; their
+/// responses are written by the queue's ring thread and published in batches.
 /// </summary>
 /// <remarks>
 /// <para>
 /// A malformed request is answered ERROR or EOPNOTSUPP and counted (<see cref="BlockRejection"/>);
 /// the device carries on. A request whose grants cannot be mapped — a data page or an indirect
-/// page — is a protocol violation: the ring is failed, requests already in flight are finished
-/// and answered, and the device stops with <see cref="FailureReason"/>. (Linux's blkback is
-/// milder here: it answers such a request ERROR and backs off for a millisecond. An honest
-/// frontend never names a grant it did not make, so ParaIo disconnects instead, as DESIGN.md
-/// asks of every protocol violation; the ring's own index violations stop it in both.)
+/// page — is a protocol violation: that ring is failed, every queue finishes and answers the
+/// requests it already took and takes no more, and the device stops with
+/// <see cref="FailureReason"/>. (Linux's blkback is milder here: it answers such a request ERROR
+/// and backs off for a millisecond. An honest frontend never names a grant it did not make, so
+/// ParaIo disconnects instead, as DESIGN.md asks of every protocol violation; the ring's own
+/// index violations stop it in both.)
 /// </para>
 /// <para>
-/// Threads: the ring thread alone touches the ring, the request pool and the write epochs' current
-/// epoch. A LUN that completes asynchronously finishes its request on its own thread (unmap, leave
-/// the write epoch), queues it, and rings the device's request port so a sleeping ring thread
-/// wakes to answer it.
+/// The queues share the LUN and the <see cref="Counters"/>; each has its own request pool and
+/// write epochs. A FLUSH on any queue covers every write acknowledged on any queue before it
+/// arrived, and every write received before it on its own queue (see the blkif README).
 /// </para>
 /// </remarks>
 public sealed class BlockBackendDevice : IBackendDevice
 {
-    private const int IdleTimeoutMs = 1000;
-    private const int DrainTimeoutMs = 100;
-
-    private readonly BackQueue<BlkifRequest, BlkifResponse> _queue;
-    private readonly EventChannel _doorbell;
-    private readonly GrantMapper _mapper;
-    private readonly ILun _lun;
+    private readonly BlockBackendRing[] _rings;
     private readonly ILogger _logger;
-    private readonly BlockBackendOptions _options;
-    private readonly int _requestCount;
-    private readonly Stack<BlockRequest> _free;
-    private readonly ConcurrentQueue<BlockRequest> _completed = new();
-    private readonly WriteEpochs _epochs = new();
     private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _halt = new();
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Thread _worker;
-    private int _workerIdle;
     private volatile string? _failure;
+    private int _running;
     private int _disposed;
 
-    internal BlockBackendDevice(BackQueue<BlkifRequest, BlkifResponse> queue, ILun lun, BackendConnectContext context, BlockBackendOptions options)
+    internal BlockBackendDevice(IReadOnlyList<BackQueue<BlkifRequest, BlkifResponse>> queues, ILun lun, BackendConnectContext context, BlockBackendOptions options)
     {
-        _queue = queue;
-        _mapper = context.Mapper;
-        _lun = lun;
+        Lun = lun;
         _logger = context.Logger;
-        _options = options;
         Address = context.Address;
-        // A second binding of the request port: completions ring it to wake the ring thread. The
-        // frontend only ever notifies this port, so the events it carries are all ours to take.
-        _doorbell = EventChannel.Bind(context.Mapper.Pool, queue.Requests.Port);
-        _requestCount = options.MaxInFlight;
-        _free = new Stack<BlockRequest>(_requestCount);
-        Action<BlockRequest> completed = IoCompleted;
-        for (var i = 0; i < _requestCount; i++)
+        _rings = new BlockBackendRing[queues.Count];
+        for (var q = 0; q < _rings.Length; q++)
         {
-            _free.Push(new BlockRequest(completed));
+            _rings[q] = new BlockBackendRing(this, q, queues[q], context.Mapper, context.Logger, options, _halt.Token);
         }
 
         BlockMetrics.Register(this, context.Address.ToString());
-        _worker = new Thread(Serve) { IsBackground = true, Name = $"vbd {context.Address}" };
-        _worker.Start();
+        _running = _rings.Length;
+        foreach (var ring in _rings)
+        {
+            ring.Start();
+        }
     }
 
     /// <summary>The device.</summary>
     public DeviceAddress Address { get; }
 
     /// <summary>The storage behind it.</summary>
-    public ILun Lun => _lun;
+    public ILun Lun { get; }
 
-    /// <summary>This device's counters.</summary>
+    /// <summary>This device's counters, summed over its queues.</summary>
     public BlockBackendCounters Counters { get; } = new();
+
+    /// <summary>Queues (rings) the frontend set up.</summary>
+    public int QueueCount => _rings.Length;
 
     /// <inheritdoc />
     public Task Stopped => _stopped.Task;
@@ -96,8 +78,11 @@ public sealed class BlockBackendDevice : IBackendDevice
     /// <inheritdoc />
     public string? FailureReason => _failure;
 
-    /// <summary>The ring's index of the next request to take, for tests and diagnostics.</summary>
-    public uint RequestConsumer => _queue.Ring.RequestConsumer;
+    /// <summary>Queue 0's index of the next request to take, for tests and diagnostics.</summary>
+    public uint RequestConsumer => _rings[0].RequestConsumer;
+
+    /// <summary>The index of the next request <paramref name="queue"/>'s ring thread will take, for tests and diagnostics.</summary>
+    public uint RequestConsumerOf(int queue) => _rings[queue].RequestConsumer;
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
@@ -108,539 +93,55 @@ public sealed class BlockBackendDevice : IBackendDevice
         }
 
         _stop.Cancel();
-        _queue.Requests.Interrupt();
+        _halt.Cancel();
+        foreach (var ring in _rings)
+        {
+            ring.Interrupt();
+        }
+
         await _stopped.Task.ConfigureAwait(false);
         BlockMetrics.Unregister(this);
-        _queue.Dispose();
+        foreach (var ring in _rings)
+        {
+            ring.Dispose();
+        }
+
         _stop.Dispose();
+        _halt.Dispose();
     }
 
-    private bool Stopping => _failure is not null || _stop.IsCancellationRequested;
-
-    private void Serve()
+    /// <summary>Stops every queue of the device for <paramref name="reason"/> (the first reason given is kept); any thread.</summary>
+    internal void Fail(string reason)
     {
-        var ring = _queue.Ring;
-        try
+        if (Interlocked.CompareExchange(ref _failure, reason, null) is not null)
         {
-            while (true)
-            {
-                var progressed = AnswerCompleted();
-                while (!Stopping && _free.Count > 0 && ring.TryConsumeRequest(out var request))
-                {
-                    Dispatch(ref request);
-                    progressed = true;
-                }
-
-                // One publish (and at most one notify) for everything answered in this pass.
-                _queue.Push();
-                if (ring.Fault is { } fault && _failure is null)
-                {
-                    Fail(fault.Reason);
-                }
-
-                if (Stopping && _free.Count == _requestCount)
-                {
-                    break; // every request taken has been answered
-                }
-
-                if (!progressed)
-                {
-                    Idle(ring);
-                }
-            }
-        }
-        catch (Exception e)
-        {
-            // Nothing a guest sends should get here; if something does, the device dies, not the daemon.
-            _failure ??= "the block backend's ring thread failed: " + e.Message;
-            _logger.LogError(e, "Block device {Device}: ring thread failed", Address);
-            WaitForInFlight();
-        }
-        finally
-        {
-            if (_failure is not null && !_stop.IsCancellationRequested)
-            {
-                _logger.LogWarning("Block device {Device} stopped: {Reason}", Address, _failure);
-            }
-
-            _stopped.TrySetResult();
-        }
-    }
-
-    /// <summary>Sleeps until the guest publishes requests or a transfer completes.</summary>
-    private void Idle(BackRing<BlkifRequest, BlkifResponse> ring)
-    {
-        // Full fence (exchange): _workerIdle is stored before the completion queue is read. A
-        // completing thread enqueues, fences, then reads _workerIdle, so either we see its request
-        // here or it sees us idle and rings the doorbell (Dekker).
-        Interlocked.Exchange(ref _workerIdle, 1);
-        try
-        {
-            if (!_completed.IsEmpty)
-            {
-                return;
-            }
-
-            if (Stopping || _free.Count == 0)
-            {
-                // Only completions can move us on; they ring the doorbell.
-                _queue.Requests.Wait(_options.Spin, DrainTimeoutMs);
-                return;
-            }
-
-            if (!ring.FinalCheckForRequests())
-            {
-                _queue.Requests.Wait(_options.Spin, IdleTimeoutMs, _stop.Token);
-            }
-        }
-        finally
-        {
-            Volatile.Write(ref _workerIdle, 0);
-        }
-    }
-
-    /// <summary>Writes the responses of transfers that completed off the ring thread.</summary>
-    private bool AnswerCompleted()
-    {
-        var any = false;
-        while (_completed.TryDequeue(out var request))
-        {
-            Answer(request);
-            any = true;
-        }
-
-        return any;
-    }
-
-    /// <summary>Checks one request (already a private copy) and starts it, or answers it at once.</summary>
-    private void Dispatch(ref BlkifRequest request)
-    {
-        var work = _free.Pop();
-        work.Reset();
-        work.Id = request.Id;
-        work.ResponseOperation = request.Operation;
-        var verdict = request.Operation switch
-        {
-            BlkifOperation.Read => PrepareDirect(ref request, work, BlockWork.Read),
-            BlkifOperation.Write => PrepareDirect(ref request, work, BlockWork.Write),
-            BlkifOperation.FlushDiskCache => PrepareFlush(ref request, work),
-            BlkifOperation.Discard => PrepareDiscard(ref BlkifProtocol.AsDiscard(ref request), work),
-            BlkifOperation.Indirect => PrepareIndirect(ref BlkifProtocol.AsIndirect(ref request), work),
-            _ => Reject(work, BlockRejection.UnknownOperation),
-        };
-
-        switch (verdict)
-        {
-            case Verdict.Start:
-                Start(work);
-                break;
-            case Verdict.Answer:
-                Answer(work);
-                break;
-            default:
-                // A fatal violation: the request is not answered; the device stops.
-                _free.Push(work);
-                break;
-        }
-    }
-
-    private Verdict PrepareDirect(ref BlkifRequest request, BlockRequest work, BlockWork kind)
-    {
-        if (kind == BlockWork.Read)
-        {
-            Counters.CountRead();
-        }
-        else
-        {
-            Counters.CountWrite();
-        }
-
-        if (request.SegmentCount is 0 or > BlkifProtocol.MaxSegmentsPerRequest)
-        {
-            return Reject(work, BlockRejection.SegmentCount);
-        }
-
-        ReadOnlySpan<BlkifSegment> segments = request.Segments;
-        segments[..request.SegmentCount].CopyTo(work.Segments);
-        return PrepareTransfer(work, kind, request.SectorNumber, request.SegmentCount);
-    }
-
-    private Verdict PrepareFlush(ref BlkifRequest request, BlockRequest work)
-    {
-        Counters.CountFlush();
-        if (!_options.FlushCache)
-        {
-            return Reject(work, BlockRejection.FlushNotSupported);
-        }
-
-        if (request.SegmentCount == 0)
-        {
-            work.Work = BlockWork.Flush;
-            return Verdict.Start;
-        }
-
-        if (request.SegmentCount > BlkifProtocol.MaxSegmentsPerRequest)
-        {
-            return Reject(work, BlockRejection.SegmentCount);
-        }
-
-        ReadOnlySpan<BlkifSegment> segments = request.Segments;
-        segments[..request.SegmentCount].CopyTo(work.Segments);
-        return PrepareTransfer(work, BlockWork.WriteAndFlush, request.SectorNumber, request.SegmentCount);
-    }
-
-    private Verdict PrepareDiscard(ref BlkifDiscardRequest request, BlockRequest work)
-    {
-        Counters.CountDiscard();
-        if (_lun.IsReadOnly)
-        {
-            return Reject(work, BlockRejection.ReadOnly);
-        }
-
-        if (!_lun.CanDiscard)
-        {
-            return Reject(work, BlockRejection.DiscardNotSupported);
-        }
-
-        if ((request.Flag & BlkifProtocol.DiscardSecure) != 0)
-        {
-            return Reject(work, BlockRejection.SecureDiscardNotSupported);
-        }
-
-        if (!InDisk(request.SectorNumber, request.SectorCount))
-        {
-            return Reject(work, BlockRejection.OutOfRange);
-        }
-
-        if (!Aligned(request.SectorNumber, request.SectorCount))
-        {
-            return Reject(work, BlockRejection.Misaligned);
-        }
-
-        work.Work = BlockWork.Discard;
-        work.Offset = (long)request.SectorNumber << BlkifProtocol.SectorShift;
-        work.Length = (long)request.SectorCount << BlkifProtocol.SectorShift;
-        return Verdict.Start;
-    }
-
-    private Verdict PrepareIndirect(ref BlkifIndirectRequest request, BlockRequest work)
-    {
-        Counters.CountIndirect();
-        if (_options.MaxIndirectSegments == 0)
-        {
-            return Reject(work, BlockRejection.IndirectNotSupported);
-        }
-
-        var kind = request.IndirectOperation switch
-        {
-            BlkifOperation.Read => BlockWork.Read,
-            BlkifOperation.Write => BlockWork.Write,
-            _ => BlockWork.None,
-        };
-        if (kind == BlockWork.None)
-        {
-            return Reject(work, BlockRejection.IndirectOperation);
-        }
-
-        // Xen's blkfront checks that a response names the indirect_op, not INDIRECT.
-        work.ResponseOperation = request.IndirectOperation;
-        if (kind == BlockWork.Read)
-        {
-            Counters.CountRead();
-        }
-        else
-        {
-            Counters.CountWrite();
-        }
-
-        int count = request.SegmentCount;
-        if (count == 0 || count > _options.MaxIndirectSegments)
-        {
-            return Reject(work, BlockRejection.IndirectSegmentCount);
-        }
-
-        work.Resize(_options.MaxIndirectSegments);
-        var pages = BlkifProtocol.IndirectPagesFor(count);
-        for (var page = 0; page < pages; page++)
-        {
-            var gref = new GrantRef(request.IndirectGrefs[page]);
-            if (!_mapper.TryMap(gref, GrantAccess.Read, out var mapping, out var error))
-            {
-                return Fatal($"indirect page {page} of request {request.Id}: {_mapper.Describe(gref, GrantAccess.Read, error)}");
-            }
-
-            // Copy once: the guest may rewrite the page at any time, so only this private copy of
-            // the segments is checked and used.
-            var first = page * BlkifProtocol.SegmentsPerIndirectPage;
-            var here = Math.Min(BlkifProtocol.SegmentsPerIndirectPage, count - first);
-            MemoryMarshal.Cast<byte, BlkifSegment>(mapping.ReadOnlySpan)[..here].CopyTo(work.Segments.AsSpan(first));
-            _mapper.Unmap(mapping);
-        }
-
-        return PrepareTransfer(work, kind, request.SectorNumber, count);
-    }
-
-    /// <summary>Checks the private segments and the sector range, then maps the data pages.</summary>
-    private Verdict PrepareTransfer(BlockRequest work, BlockWork kind, ulong sector, int count)
-    {
-        if (kind != BlockWork.Read && _lun.IsReadOnly)
-        {
-            return Reject(work, BlockRejection.ReadOnly);
-        }
-
-        ulong sectors = 0;
-        var segments = work.Segments.AsSpan(0, count);
-        foreach (ref readonly var segment in segments)
-        {
-            if (!segment.IsWellFormed)
-            {
-                return Reject(work, BlockRejection.SegmentSectors);
-            }
-
-            sectors += (ulong)segment.SectorCount;
-        }
-
-        if (!InDisk(sector, sectors))
-        {
-            return Reject(work, BlockRejection.OutOfRange);
-        }
-
-        if (!Aligned(sector, sectors))
-        {
-            return Reject(work, BlockRejection.Misaligned);
-        }
-
-        // The backend writes into the guest's pages for a read, and only reads them for a write.
-        var access = kind == BlockWork.Read ? GrantAccess.Write : GrantAccess.Read;
-        for (var i = 0; i < count; i++)
-        {
-            var gref = new GrantRef(segments[i].Gref);
-            if (!_mapper.TryMap(gref, access, out var mapping, out var error))
-            {
-                Unmap(work);
-                return Fatal($"segment {i} of request {work.Id}: {_mapper.Describe(gref, access, error)}");
-            }
-
-            work.Mappings[i] = mapping;
-            work.MappedCount = i + 1;
-            Attach(work.Memories[i], mapping, segments[i]);
-            work.Buffers.Set(i, work.Memories[i].Memory);
-        }
-
-        work.Buffers.SetCount(count);
-        work.Work = kind;
-        work.Offset = (long)sector << BlkifProtocol.SectorShift;
-        work.Length = (long)sectors << BlkifProtocol.SectorShift;
-        return Verdict.Start;
-    }
-
-    private static unsafe void Attach(SegmentMemory memory, in GrantMapping mapping, in BlkifSegment segment)
-    {
-        var page = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(mapping.ReadOnlySpan));
-        memory.Attach(page + (segment.FirstSector << BlkifProtocol.SectorShift), segment.SectorCount << BlkifProtocol.SectorShift);
-    }
-
-    private bool InDisk(ulong sector, ulong count)
-    {
-        var disk = (ulong)_lun.Size >> BlkifProtocol.SectorShift;
-        return sector <= disk && count <= disk - sector;
-    }
-
-    private bool Aligned(ulong sector, ulong count)
-    {
-        var perSector = (ulong)(_lun.SectorSize >> BlkifProtocol.SectorShift);
-        return perSector <= 1 || ((sector | count) & (perSector - 1)) == 0;
-    }
-
-    private Verdict Reject(BlockRequest work, BlockRejection reason)
-    {
-        Counters.CountRejection(reason);
-        work.Status = reason is BlockRejection.UnknownOperation or BlockRejection.FlushNotSupported or BlockRejection.DiscardNotSupported
-            or BlockRejection.SecureDiscardNotSupported or BlockRejection.IndirectNotSupported
-            ? BlkifStatus.NotSupported
-            : BlkifStatus.Error;
-        return Verdict.Answer;
-    }
-
-    private Verdict Fatal(string reason)
-    {
-        Fail("protocol violation: " + reason);
-        return Verdict.Stop;
-    }
-
-    private void Fail(string reason)
-    {
-        _failure ??= reason;
-        _queue.Ring.Fail(RingFaultKind.BadRequest, reason);
-    }
-
-    /// <summary>Hands a checked request to the LUN; answers it at once when the LUN completes synchronously.</summary>
-    private void Start(BlockRequest work)
-    {
-        if (work.Work is BlockWork.Flush or BlockWork.WriteAndFlush)
-        {
-            work.Drained = _epochs.Seal();
-        }
-
-        if (work.Work is BlockWork.Write or BlockWork.WriteAndFlush)
-        {
-            work.Epoch = _epochs.Enter();
-        }
-
-        var io = Execute(work);
-        if (io.IsCompleted)
-        {
-            Finish(work, io);
-            Answer(work);
             return;
         }
 
-        work.Io = io;
-        io.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(work.OnIoCompleted);
-    }
-
-    private ValueTask Execute(BlockRequest work)
-    {
+        // Cancelling wakes ring threads asleep on their ports; each answers what it took, then stops.
         try
         {
-            // No cancellation: a transfer the guest sent is finished and answered even while the
-            // device closes, so that a reconnecting frontend replays only what was never answered.
-            return work.Work switch
-            {
-                BlockWork.Read => _lun.ReadAsync(work.Offset, (IReadOnlyList<Memory<byte>>)work.Buffers, CancellationToken.None),
-                BlockWork.Write => _lun.WriteAsync(work.Offset, (IReadOnlyList<ReadOnlyMemory<byte>>)work.Buffers, CancellationToken.None),
-                BlockWork.Flush => work.Drained!.IsCompleted ? _lun.FlushAsync(CancellationToken.None) : FlushAfterAsync(work.Drained),
-                BlockWork.WriteAndFlush => WriteAndFlushAsync(work),
-                BlockWork.Discard => _lun.DiscardAsync(work.Offset, work.Length, CancellationToken.None),
-                _ => throw new InvalidOperationException($"Request {work.Id} has no work to do."),
-            };
+            _halt.Cancel();
         }
-        catch (Exception e)
+        catch (ObjectDisposedException)
         {
-            return ValueTask.FromException(e);
+            // Disposed meanwhile: every ring has stopped already.
         }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask FlushAfterAsync(Task drained)
+    /// <summary>A ring thread has answered everything it took and stopped.</summary>
+    internal void RingStopped()
     {
-        await drained.ConfigureAwait(false);
-        await _lun.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// FLUSH with data: ParaIo writes the data after the earlier writes have drained and then
-    /// fsyncs, so the data is durable when it is acknowledged (Linux's PREFLUSH plus FUA).
-    /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask WriteAndFlushAsync(BlockRequest work)
-    {
-        await work.Drained!.ConfigureAwait(false);
-        await _lun.WriteAsync(work.Offset, (IReadOnlyList<ReadOnlyMemory<byte>>)work.Buffers, CancellationToken.None).ConfigureAwait(false);
-        await _lun.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-    }
-
-    /// <summary>A LUN task completed off the ring thread: finish the request there, queue it for its response.</summary>
-    private void IoCompleted(BlockRequest work)
-    {
-        var io = work.Io;
-        work.Io = default;
-        Finish(work, io);
-        _completed.Enqueue(work);
-        // Full fence: the request is queued before _workerIdle is read (see Idle).
-        Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref _workerIdle) != 0)
+        if (Interlocked.Decrement(ref _running) != 0)
         {
-            _doorbell.Notify();
-        }
-    }
-
-    /// <summary>Takes the LUN's outcome, unmaps the guest's pages and leaves the write epoch; any thread.</summary>
-    private void Finish(BlockRequest work, ValueTask io)
-    {
-        try
-        {
-            io.GetAwaiter().GetResult();
-            work.Status = BlkifStatus.Okay;
-            if (work.Work == BlockWork.Read)
-            {
-                Counters.CountBytesRead(work.Length);
-            }
-            else if (work.Work is BlockWork.Write or BlockWork.WriteAndFlush)
-            {
-                Counters.CountBytesWritten(work.Length);
-            }
-        }
-        catch (NotSupportedException)
-        {
-            work.Status = BlkifStatus.NotSupported;
-            Counters.CountIoNotSupported();
-        }
-        catch (Exception)
-        {
-            work.Status = BlkifStatus.Error;
-            Counters.CountIoError();
+            return;
         }
 
-        // Unmapped before the response exists: a frontend that sees the response may end access.
-        Unmap(work);
-        work.Epoch?.Leave();
-        work.Epoch = null;
-    }
-
-    private void Unmap(BlockRequest work)
-    {
-        for (var i = 0; i < work.MappedCount; i++)
+        if (_failure is not null && !_stop.IsCancellationRequested)
         {
-            work.Memories[i].Detach();
-            _mapper.Unmap(work.Mappings[i]);
-            work.Mappings[i] = default;
+            _logger.LogWarning("Block device {Device} stopped: {Reason}", Address, _failure);
         }
 
-        work.MappedCount = 0;
-        work.Buffers.Clear();
-    }
-
-    /// <summary>Writes the response (published by the next push) and returns the request to the pool.</summary>
-    private void Answer(BlockRequest work)
-    {
-        _queue.Ring.WriteResponse(new BlkifResponse { Id = work.Id, Operation = work.ResponseOperation, Status = work.Status });
-        _free.Push(work);
-    }
-
-    /// <summary>After an unexpected failure: nothing may write into guest pages once the device reports it stopped.</summary>
-    private void WaitForInFlight()
-    {
-        try
-        {
-            while (_free.Count < _requestCount)
-            {
-                while (_completed.TryDequeue(out var request))
-                {
-                    _free.Push(request);
-                }
-
-                if (_free.Count < _requestCount)
-                {
-                    Thread.Sleep(1);
-                }
-            }
-        }
-        catch (Exception e)
-        {
-            _logger.LogError(e, "Block device {Device}: could not wait for its transfers", Address);
-        }
-    }
-
-    private enum Verdict
-    {
-        /// <summary>Checked and mapped: hand it to the LUN.</summary>
-        Start,
-
-        /// <summary>Rejected: answer it now with its status.</summary>
-        Answer,
-
-        /// <summary>A fatal violation: do not answer; the device stops.</summary>
-        Stop,
+        _stopped.TrySetResult();
     }
 }

@@ -14,7 +14,9 @@ namespace ParaIo.Backend.Block;
 /// the LUN — size, sector sizes, read-only, discard — is added by <see cref="DeviceKeys"/>. The
 /// settings a device takes: <c>disk=NAME</c> (which LUN, for the resolver) and <c>mode=r|w</c>
 /// (<c>r</c> serves a writable LUN read-only). ParaIo advertises <c>feature-persistent</c> = 0:
-/// grants are mapped per request and unmapped before the response.
+/// grants are mapped per request and unmapped before the response, and
+/// <c>multi-queue-max-queues</c> = <see cref="BlockBackendOptions.MaxQueues"/>: a frontend may set
+/// up that many rings, each served by its own thread.
 /// </remarks>
 public sealed class BlockBackendDriver : IBackendDriver
 {
@@ -51,6 +53,7 @@ public sealed class BlockBackendDriver : IBackendDriver
             [BlockKeys.FeatureFlushCache] = _options.FlushCache ? "1" : "0",
             [BlockKeys.FeatureBarrier] = "0",
             [BlockKeys.FeaturePersistent] = "0",
+            [BlockKeys.MultiQueueMaxQueues] = Format(_options.MaxQueues),
         };
         if (_options.MaxIndirectSegments > 0)
         {
@@ -115,21 +118,28 @@ public sealed class BlockBackendDriver : IBackendDriver
     {
         ArgumentNullException.ThrowIfNull(context);
         var lun = Resolve(context.Address, context.Settings);
-        if (context.Frontend[BlockKeys.MultiQueueNumQueues] is not null)
-        {
-            // One queue per device for now: anything but 1 is refused, naming the key.
-            context.Frontend.GetUInt(BlockKeys.MultiQueueNumQueues, 1, 1);
-        }
-
-        var offer = context.Frontend.GetRingOffer(_options.MaxRingPageOrder);
-        var queue = BackQueue<BlkifRequest, BlkifResponse>.Connect(context.Mapper, offer);
+        var keys = context.Frontend;
+        // Absent means one queue; 1 keeps the flat keys (as Linux's blkback reads them); above 1,
+        // each queue's ring keys sit under queue-N/ and ring-page-order once at the top.
+        var count = keys[BlockKeys.MultiQueueNumQueues] is null ? 1 : (int)keys.GetUInt(BlockKeys.MultiQueueNumQueues, 1, (uint)_options.MaxQueues);
+        var queues = new List<BackQueue<BlkifRequest, BlkifResponse>>(count);
         try
         {
-            return Task.FromResult<IBackendDevice>(new BlockBackendDevice(queue, lun, context, _options));
+            for (var q = 0; q < count; q++)
+            {
+                var queueKeys = count == 1 ? keys : keys.Queue(q, BlockKeys.RingPageOrder);
+                queues.Add(BackQueue<BlkifRequest, BlkifResponse>.Connect(context.Mapper, queueKeys.GetRingOffer(_options.MaxRingPageOrder)));
+            }
+
+            return Task.FromResult<IBackendDevice>(new BlockBackendDevice(queues, lun, context, _options));
         }
         catch
         {
-            queue.Dispose();
+            foreach (var queue in queues)
+            {
+                queue.Dispose();
+            }
+
             throw;
         }
     }

@@ -3,6 +3,9 @@ namespace ParaIo.Backend.Block;
 /// <summary>Limits and tuning of the block backend, the same for every device of one driver.</summary>
 public sealed class BlockBackendOptions
 {
+    /// <summary>The largest <see cref="MaxQueues"/> accepted.</summary>
+    public const int MaxQueuesLimit = 16;
+
     /// <summary>The largest ring (log2 pages) a frontend may offer; advertised as <c>max-ring-page-order</c>. 0..4.</summary>
     public int MaxRingPageOrder { get; init; } = 4;
 
@@ -13,7 +16,13 @@ public sealed class BlockBackendOptions
     /// </summary>
     public int MaxIndirectSegments { get; init; } = 256;
 
-    /// <summary>Requests one device serves at once; further requests wait in the ring.</summary>
+    /// <summary>
+    /// The most queues (rings, each with its own thread) a frontend may set up for one device;
+    /// advertised as <c>multi-queue-max-queues</c>. 1..16.
+    /// </summary>
+    public int MaxQueues { get; init; } = 4;
+
+    /// <summary>Requests one queue of a device serves at once; further requests wait in its ring.</summary>
     public int MaxInFlight { get; init; } = 128;
 
     /// <summary>How long the ring thread polls for work before it sleeps on the event channel.</summary>
@@ -29,6 +38,8 @@ public sealed class BlockBackendOptions
         ArgumentOutOfRangeException.ThrowIfNegative(MaxIndirectSegments);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxIndirectSegments, Protocol.Block.BlkifProtocol.MaxIndirectSegments);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxInFlight, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxQueues, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxQueues, MaxQueuesLimit);
         ArgumentOutOfRangeException.ThrowIfLessThan(Spin, TimeSpan.Zero);
     }
 }

@@ -13,8 +13,9 @@ namespace ParaIo.Backend.Block;
 /// without stalling the writes that arrive after it (they join the new epoch).
 /// </para>
 /// <para>
-/// <see cref="Enter"/> and <see cref="Seal"/> run on the device's ring thread only; leaving an
-/// epoch happens on whichever thread completed the I/O.
+/// <see cref="Enter"/> and <see cref="Seal"/> run on one ring thread only (each queue of a device
+/// has its own epochs); leaving an epoch happens on whichever thread completed the I/O. Writes
+/// acknowledged on other queues need no epoch: their I/O completed before the FLUSH arrived.
 /// </para>
 /// </remarks>
 internal sealed class WriteEpochs

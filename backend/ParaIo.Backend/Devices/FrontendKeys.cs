@@ -14,19 +14,47 @@ namespace ParaIo.Backend.Devices;
 public sealed class FrontendKeys
 {
     private readonly IReadOnlyDictionary<string, string> _values;
+    private readonly string _prefix;
+    private readonly string[] _shared;
 
     /// <summary>Wraps values read from the store.</summary>
-    public FrontendKeys(IReadOnlyDictionary<string, string> values) => _values = values;
+    public FrontendKeys(IReadOnlyDictionary<string, string> values)
+        : this(values, string.Empty, [])
+    {
+    }
+
+    private FrontendKeys(IReadOnlyDictionary<string, string> values, string prefix, string[] shared)
+    {
+        _values = values;
+        _prefix = prefix;
+        _shared = shared;
+    }
 
     /// <summary>
     /// The keys of one queue of a multi-queue device (those under <c>queue-N/</c>), as their own
-    /// set, so <see cref="GetRingOffer"/> reads that queue's ring.
+    /// set, so <see cref="GetRingOffer"/> reads that queue's ring. Errors name the full key
+    /// (<c>queue-2/event-channel</c>).
     /// </summary>
-    public FrontendKeys Queue(int queue)
+    /// <param name="queue">The queue's number.</param>
+    /// <param name="shared">
+    /// Keys read from the device's directory instead of the queue's (blkif's <c>ring-page-order</c>,
+    /// which Xen writes once for all queues); a queue's own copy of such a key is ignored.
+    /// </param>
+    public FrontendKeys Queue(int queue, params ReadOnlySpan<string> shared)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(queue);
         var prefix = "queue-" + queue.ToString(CultureInfo.InvariantCulture) + "/";
-        return new FrontendKeys(_values.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value, StringComparer.Ordinal));
+        var values = _values.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value, StringComparer.Ordinal);
+        foreach (var key in shared)
+        {
+            values.Remove(key);
+            if (_values.TryGetValue(key, out var value))
+            {
+                values[key] = value;
+            }
+        }
+
+        return new FrontendKeys(values, _prefix + prefix, shared.ToArray());
     }
 
     /// <summary>The raw value of a key, or null.</summary>
@@ -35,10 +63,10 @@ public sealed class FrontendKeys
     /// <summary>An unsigned number within bounds.</summary>
     public uint GetUInt(string key, uint min, uint max)
     {
-        var text = this[key] ?? throw new DeviceRejectedException($"the frontend did not publish '{key}'");
+        var text = this[key] ?? throw new DeviceRejectedException($"the frontend did not publish '{Name(key)}'");
         if (!uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
         {
-            throw new DeviceRejectedException($"the frontend's '{key}' = \"{Truncate(text)}\" is not a number in {min}..{max}");
+            throw new DeviceRejectedException($"the frontend's '{Name(key)}' = \"{Truncate(text)}\" is not a number in {min}..{max}");
         }
 
         return value;
@@ -61,6 +89,9 @@ public sealed class FrontendKeys
         var response = GetUInt(XenbusPaths.EventChannelResponse, 0, ushort.MaxValue);
         return new RingOffer(refs, request, response);
     }
+
+    /// <summary>The key as the frontend wrote it, for messages.</summary>
+    private string Name(string key) => Array.IndexOf(_shared, key) >= 0 ? key : _prefix + key;
 
     private static string Truncate(string text) => text.Length <= 32 ? text : text[..32] + "…";
 }

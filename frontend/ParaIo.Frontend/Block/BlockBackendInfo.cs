@@ -13,6 +13,12 @@ namespace ParaIo.Frontend.Block;
 /// <param name="MaxRingPageOrder">The largest ring the backend maps (log2 pages).</param>
 public sealed record BlockBackendInfo(long Sectors, int PhysicalSectorSize, VdiskInfo Info, bool FlushCache, bool Discard, int MaxIndirectSegments, int MaxRingPageOrder)
 {
+    /// <summary>The largest <c>multi-queue-max-queues</c> accepted from a backend.</summary>
+    public const int MaxQueuesLimit = 256;
+
+    /// <summary>The most queues (rings) a device may use: <c>multi-queue-max-queues</c>, 1 when absent.</summary>
+    public int MaxQueues { get; init; } = 1;
+
     /// <summary>True when writes and discards will be refused.</summary>
     public bool IsReadOnly => (Info & VdiskInfo.ReadOnly) != 0;
 
@@ -34,7 +40,10 @@ public sealed record BlockBackendInfo(long Sectors, int PhysicalSectorSize, Vdis
             Number(keys, BlockKeys.FeatureFlushCache, 0, 0, 1) == 1,
             Number(keys, BlockKeys.FeatureDiscard, 0, 0, 1) == 1,
             (int)Number(keys, BlockKeys.FeatureMaxIndirectSegments, 0, 0, BlkifProtocol.MaxIndirectSegments),
-            (int)Number(keys, BlockKeys.MaxRingPageOrder, 0, 0, RingBuffer.Rings.RingLayout.MaxPageOrder));
+            (int)Number(keys, BlockKeys.MaxRingPageOrder, 0, 0, RingBuffer.Rings.RingLayout.MaxPageOrder))
+        {
+            MaxQueues = (int)Number(keys, BlockKeys.MultiQueueMaxQueues, 1, 1, MaxQueuesLimit),
+        };
     }
 
     private static long Number(IReadOnlyDictionary<string, string> keys, string key, long fallback, long min, long max)

@@ -14,72 +14,63 @@ namespace ParaIo.Frontend.Block;
 /// sectors over the blkif ring. Buffers come from the guest's grant pool
 /// (<see cref="AllocateBuffer"/>) and are granted to the backend for the length of each request,
 /// so data is never copied on the guest side either. A transfer larger than one request is split
-/// into requests of up to 11 segments, or sent INDIRECT when the backend offers it. At most
-/// <see cref="QueueDepth"/> ring requests are in flight; further ones wait for a slot.
+/// into requests of up to 11 segments, or sent INDIRECT when the backend offers it. The device has
+/// <see cref="QueueCount"/> queues (blkif multi-queue: one ring, one ring lock and one completion
+/// thread each); each caller's operation goes to the next queue in turn, all its ring requests
+/// on that queue. At most <see cref="QueueDepth"/> ring requests are in flight on each queue;
+/// further ones wait for a slot.
 /// </summary>
 /// <remarks>
 /// <para>
 /// Every ring request is kept, exactly as sent, until its response arrives. When the backend goes
-/// away, <see cref="ReplayPending"/> moves the device to a new queue and sends every unanswered
-/// request there again with its id and grants, so each caller's operation completes exactly once.
+/// away, <see cref="ReplayPending(IReadOnlyList{FrontQueue{BlkifRequest, BlkifResponse}})"/> moves
+/// each queue to a new ring and sends every request it left unanswered there again with its id
+/// and grants, so each caller's operation completes exactly once.
 /// </para>
 /// <para>
-/// Threads: any number of callers submit; one completion thread takes responses, ends the grants
-/// of answered requests and completes the callers' tasks (on the thread pool unless
-/// <see cref="BlockFrontendOptions.CompleteInline"/>). The ring is driven under one lock. Once a
-/// request is on the ring it cannot be cancelled; a token only cancels the wait for a slot.
+/// Threads: any number of callers submit; one completion thread per queue takes its responses,
+/// ends the grants of answered requests and completes the callers' tasks (on the thread pool
+/// unless <see cref="BlockFrontendOptions.CompleteInline"/>). Each ring is driven under its own
+/// lock. Once a request is on a ring it cannot be cancelled; a token only cancels the wait for a
+/// slot.
 /// </para>
 /// </remarks>
 public sealed class BlockFrontDevice : IResumableFrontendDevice
 {
-    private const int IdleTimeoutMs = 1000;
-
     private readonly GuestMemory _memory;
     private readonly BlockFrontendOptions _options;
-    private readonly Lock _ringLock = new();
     private readonly Lock _poolLock = new();
-    private readonly SemaphoreSlim _slots;
-    private readonly PendingRequest[] _requests;
-    private readonly Stack<PendingRequest> _freeRequests;
+    private readonly BlockFrontQueue[] _queues;
     private readonly Stack<BlockOperation> _operations = new();
     private readonly Action<BlockOperation> _returnOperation;
-    private readonly PendingRequest[] _answered;
-    private readonly BlkifStatus[] _answeredStatus;
     private readonly List<GrantRef> _lingeringGrants = [];
     private readonly List<FrontQueue<BlkifRequest, BlkifResponse>> _retiredQueues = [];
-    private readonly Thread _completer;
     private readonly int _indirectSegments;
-    private FrontQueue<BlkifRequest, BlkifResponse> _queue;
-    private long _sequence;
-    private long _strayResponses;
+    private uint _nextQueue;
     private int _disposed;
     private bool _resourcesReleased;
 
-    internal BlockFrontDevice(GuestMemory memory, FrontQueue<BlkifRequest, BlkifResponse> queue, BlockBackendInfo backend, BlockFrontendOptions options)
+    internal BlockFrontDevice(GuestMemory memory, IReadOnlyList<FrontQueue<BlkifRequest, BlkifResponse>> queues, BlockBackendInfo backend, BlockFrontendOptions options)
     {
         _memory = memory;
         _options = options;
         Backend = backend;
-        _queue = queue;
-        QueueDepth = options.QueueDepth <= 0 ? (int)queue.Ring.Size : Math.Min(options.QueueDepth, (int)queue.Ring.Size);
-        // Data pages are granted per request, so a full queue of the largest requests must fit in
-        // the guest's grant table beside its other devices: at most half the grants still free,
-        // shared out over the queue depth, caps the INDIRECT size.
-        var grantBudget = (memory.Grants.FreeCount / 2 / QueueDepth) - BlkifProtocol.MaxIndirectPagesPerRequest;
+        var ringSize = (int)queues[0].Ring.Size;
+        QueueDepth = options.QueueDepth <= 0 ? ringSize : Math.Min(options.QueueDepth, ringSize);
+        // Data pages are granted per request, so every queue full of the largest requests must fit
+        // in the guest's grant table beside its other devices: at most half the grants still free,
+        // shared out over all the queues' slots, caps the INDIRECT size.
+        var grantBudget = (memory.Grants.FreeCount / 2 / (QueueDepth * queues.Count)) - BlkifProtocol.MaxIndirectPagesPerRequest;
         var indirect = Math.Min(Math.Min(options.MaxIndirectSegments, backend.MaxIndirectSegments), grantBudget);
         _indirectSegments = indirect > BlkifProtocol.MaxSegmentsPerRequest ? indirect : 0;
-        _slots = new SemaphoreSlim(QueueDepth, QueueDepth);
-        _requests = new PendingRequest[QueueDepth];
-        _freeRequests = new Stack<PendingRequest>(QueueDepth);
-        _answered = new PendingRequest[QueueDepth];
-        _answeredStatus = new BlkifStatus[QueueDepth];
         _returnOperation = ReturnOperation;
+        _queues = new BlockFrontQueue[queues.Count];
         try
         {
-            for (var i = QueueDepth - 1; i >= 0; i--)
+            for (var q = 0; q < _queues.Length; q++)
             {
-                _requests[i] = CreateRequest(i);
-                _freeRequests.Push(_requests[i]);
+                _queues[q] = new BlockFrontQueue(this, q, queues[q], QueueDepth, options.Spin);
+                _queues[q].Populate(CreateRequest);
             }
         }
         catch
@@ -88,8 +79,10 @@ public sealed class BlockFrontDevice : IResumableFrontendDevice
             throw;
         }
 
-        _completer = new Thread(RunCompletions) { IsBackground = true, Name = "vbd completions" };
-        _completer.Start();
+        foreach (var queue in _queues)
+        {
+            queue.Start();
+        }
     }
 
     /// <summary>What the backend advertised (the latest backend, after a <see cref="Resume"/>).</summary>
@@ -101,50 +94,64 @@ public sealed class BlockFrontDevice : IResumableFrontendDevice
     /// <summary>True when the backend refuses writes.</summary>
     public bool IsReadOnly => Backend.IsReadOnly;
 
-    /// <summary>Ring requests in flight at most.</summary>
+    /// <summary>Ring requests in flight at most on each queue (the device keeps up to <see cref="QueueCount"/> times as many).</summary>
     public int QueueDepth { get; }
+
+    /// <summary>Queues (rings) in use: 1 unless both ends offered blkif multi-queue.</summary>
+    public int QueueCount => _queues.Length;
 
     /// <summary>Segments per INDIRECT request; 0 when large transfers are split into direct requests.</summary>
     public int IndirectSegments => _indirectSegments;
 
-    /// <summary>Ring requests sent and not yet answered.</summary>
-    public int InFlight
-    {
-        get
-        {
-            lock (_ringLock)
-            {
-                return _requests.Count(r => r.InFlight);
-            }
-        }
-    }
+    /// <summary>Ring requests sent and not yet answered, over all queues.</summary>
+    public int InFlight => _queues.Sum(q => q.InFlight);
 
-    /// <summary>Responses that named no request in flight (ignored).</summary>
-    public long StrayResponses => Interlocked.Read(ref _strayResponses);
+    /// <summary>Responses that named no request in flight (ignored), over all queues.</summary>
+    public long StrayResponses => _queues.Sum(q => q.StrayResponses);
 
-    /// <summary>The queue the device uses now.</summary>
-    public FrontQueue<BlkifRequest, BlkifResponse> Queue => Volatile.Read(ref _queue);
+    /// <summary>Queue 0's ring now (the device's only ring unless it uses several queues).</summary>
+    public FrontQueue<BlkifRequest, BlkifResponse> Queue => _queues[0].Queue;
+
+    /// <summary>Every queue's ring now, by queue number.</summary>
+    public IReadOnlyList<FrontQueue<BlkifRequest, BlkifResponse>> Queues => _queues.Select(q => q.Queue).ToArray();
+
+    /// <summary>Ring requests sent on <paramref name="queue"/> since the device was set up (replays not counted).</summary>
+    public long SentOn(int queue) => _queues[queue].Sent;
+
+    internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
     /// <inheritdoc />
     public IReadOnlyDictionary<string, string> PublishedKeys
     {
         get
         {
-            var offer = Queue.Offer;
             var keys = new Dictionary<string, string>(StringComparer.Ordinal)
             {
-                [XenbusPaths.EventChannel] = offer.RequestPort.ToString(CultureInfo.InvariantCulture),
-                [XenbusPaths.EventChannelResponse] = offer.ResponsePort.ToString(CultureInfo.InvariantCulture),
                 [BlockKeys.FeaturePersistent] = "0",
             };
-            if (offer.PageOrder > 0)
+            var count = _queues.Length;
+            var order = Queue.Offer.PageOrder;
+            if (count > 1)
             {
-                keys[XenbusPaths.RingPageOrder] = offer.PageOrder.ToString(CultureInfo.InvariantCulture);
+                keys[BlockKeys.MultiQueueNumQueues] = Format(count);
             }
 
-            for (var i = 0; i < offer.RingRefs.Length; i++)
+            // Xen writes ring-page-order once for all queues, at the top.
+            if (order > 0)
             {
-                keys[XenbusPaths.RingRef(offer.PageOrder, i)] = offer.RingRefs[i].ToString();
+                keys[XenbusPaths.RingPageOrder] = Format(order);
+            }
+
+            foreach (var queue in _queues)
+            {
+                var offer = queue.Queue.Offer;
+                var prefix = count > 1 ? "queue-" + Format(queue.Index) + "/" : string.Empty;
+                keys[prefix + XenbusPaths.EventChannel] = Format(offer.RequestPort);
+                keys[prefix + XenbusPaths.EventChannelResponse] = Format(offer.ResponsePort);
+                for (var i = 0; i < offer.RingRefs.Length; i++)
+                {
+                    keys[prefix + XenbusPaths.RingRef(offer.PageOrder, i)] = offer.RingRefs[i].ToString();
+                }
             }
 
             return keys;
@@ -192,50 +199,63 @@ public sealed class BlockFrontDevice : IResumableFrontendDevice
     }
 
     /// <summary>
-    /// Moves the device to <paramref name="newQueue"/> (whose backend has connected, or is about
-    /// to) after its backend went away: takes the responses the old backend did publish, then
+    /// Moves a one-queue device to <paramref name="newQueue"/> (whose backend has connected, or is
+    /// about to) after its backend went away: takes the responses the old backend did publish, then
     /// writes every request still unanswered to the new ring, in the order first sent, with the
     /// same ids and grants. Returns the queue it replaced, for the caller to dispose once the old
     /// backend has unmapped it.
     /// </summary>
     /// <exception cref="ArgumentException">The new ring is smaller than <see cref="QueueDepth"/>.</exception>
+    /// <exception cref="InvalidOperationException">The device uses several queues: replay them all at once.</exception>
     public FrontQueue<BlkifRequest, BlkifResponse> ReplayPending(FrontQueue<BlkifRequest, BlkifResponse> newQueue)
     {
         ArgumentNullException.ThrowIfNull(newQueue);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (newQueue.Ring.Size < QueueDepth)
+        if (_queues.Length != 1)
         {
-            throw new ArgumentException($"The new ring holds {newQueue.Ring.Size} requests; this device keeps up to {QueueDepth} in flight.", nameof(newQueue));
+            throw new InvalidOperationException($"This device uses {_queues.Length} queues; replay all of them at once.");
         }
 
-        // Private arrays: the completion thread owns _answered and may be taking responses too.
-        var requests = new PendingRequest[QueueDepth];
-        var statuses = new BlkifStatus[QueueDepth];
-        FrontQueue<BlkifRequest, BlkifResponse> old;
-        int answered;
-        lock (_ringLock)
+        return ReplayPending([newQueue])[0];
+    }
+
+    /// <summary>
+    /// Moves every queue to its new ring (<paramref name="newQueues"/>[n] for queue n) after the
+    /// backend went away: each queue takes the responses the old backend did publish on its ring,
+    /// then writes every request it still has unanswered to its new ring, in the order first sent,
+    /// with the same ids and grants. Returns the rings replaced, for the caller to dispose once the
+    /// old backend has unmapped them.
+    /// </summary>
+    /// <exception cref="ArgumentException">Not one ring per queue, or a ring smaller than <see cref="QueueDepth"/>.</exception>
+    public FrontQueue<BlkifRequest, BlkifResponse>[] ReplayPending(IReadOnlyList<FrontQueue<BlkifRequest, BlkifResponse>> newQueues)
+    {
+        ArgumentNullException.ThrowIfNull(newQueues);
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        if (newQueues.Count != _queues.Length)
         {
-            old = _queue;
-            answered = TakeResponses(old, requests, statuses);
-            Volatile.Write(ref _queue, newQueue);
-            var unanswered = _requests.Where(r => r.InFlight).OrderBy(r => r.Sequence);
-            foreach (var request in unanswered)
+            throw new ArgumentException($"This device uses {_queues.Length} queues; {newQueues.Count} rings were given.", nameof(newQueues));
+        }
+
+        foreach (var queue in newQueues)
+        {
+            ArgumentNullException.ThrowIfNull(queue, nameof(newQueues));
+            if (queue.Ring.Size < QueueDepth)
             {
-                newQueue.Ring.NextRequest() = request.Request;
+                throw new ArgumentException($"A new ring holds {queue.Ring.Size} requests; this device keeps up to {QueueDepth} in flight a queue.", nameof(newQueues));
             }
-
-            newQueue.Push();
         }
 
-        // The completion thread may be asleep on the old queue's port: move it on.
-        WakeCompletions(old);
-        Finish(requests, statuses, answered);
+        var old = new FrontQueue<BlkifRequest, BlkifResponse>[_queues.Length];
+        for (var q = 0; q < _queues.Length; q++)
+        {
+            old[q] = _queues[q].Replay(newQueues[q]);
+        }
+
         return old;
     }
 
     /// <summary>
     /// Moves the device to a new backend after the old one went away: new rings as large as both
-    /// ends allow, then <see cref="ReplayPending"/>. The old rings are released once nothing maps
+    /// ends allow, then <see cref="ReplayPending(IReadOnlyList{FrontQueue{BlkifRequest, BlkifResponse}})"/>. The old rings are released once nothing maps
     /// them (the guest agent clears a dead backend's mappings before a new session starts).
     /// </summary>
     /// <exception cref="InvalidDataException">The new backend's keys are malformed, or it offers less INDIRECT or a smaller ring than this device relies on.</exception>
@@ -253,19 +273,36 @@ public sealed class BlockFrontDevice : IResumableFrontendDevice
             throw new InvalidDataException($"The new backend serves INDIRECT requests of {backend.MaxIndirectSegments} segments; this device sends {_indirectSegments}.");
         }
 
-        var order = Math.Min(_options.RingPageOrder, backend.MaxRingPageOrder);
-        var queue = _memory.CreateQueue<BlkifRequest, BlkifResponse>(_options.BackendDomain, order);
-        if (queue.Ring.Size < QueueDepth)
+        if (backend.MaxQueues < _queues.Length)
         {
-            queue.Dispose();
-            throw new InvalidDataException($"The new backend maps rings of at most {1 << backend.MaxRingPageOrder} pages, too small for this device's {QueueDepth} requests in flight.");
+            throw new InvalidDataException($"The new backend serves {backend.MaxQueues} queue(s) a device; this device uses {_queues.Length}.");
+        }
+
+        var order = Math.Min(_options.RingPageOrder, backend.MaxRingPageOrder);
+        var queues = new List<FrontQueue<BlkifRequest, BlkifResponse>>(_queues.Length);
+        try
+        {
+            for (var q = 0; q < _queues.Length; q++)
+            {
+                queues.Add(_memory.CreateQueue<BlkifRequest, BlkifResponse>(_options.BackendDomain, order));
+            }
+
+            if (queues[0].Ring.Size < QueueDepth)
+            {
+                throw new InvalidDataException($"The new backend maps rings of at most {1 << backend.MaxRingPageOrder} pages, too small for this device's {QueueDepth} requests in flight.");
+            }
+        }
+        catch
+        {
+            queues.ForEach(q => q.Dispose());
+            throw;
         }
 
         Backend = backend;
-        var old = ReplayPending(queue);
+        var old = ReplayPending(queues);
         lock (_retiredQueues)
         {
-            _retiredQueues.Add(old);
+            _retiredQueues.AddRange(old);
             ReleaseRetiredQueues();
         }
     }
@@ -296,28 +333,10 @@ public sealed class BlockFrontDevice : IResumableFrontendDevice
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            WakeCompletions(Volatile.Read(ref _queue));
-            if (Thread.CurrentThread != _completer)
-            {
-                _completer.Join(); // (an inline continuation disposing the device runs on the completer itself)
-            }
             var disposed = new ObjectDisposedException(nameof(BlockFrontDevice));
-            lock (_ringLock)
+            foreach (var queue in _queues)
             {
-                foreach (var request in _requests.Where(r => r.InFlight))
-                {
-                    request.InFlight = false;
-                    EndGrants(request);
-                    request.Operation?.Fail(disposed);
-                    request.Operation?.Release();
-                    request.Operation = null;
-                }
-            }
-
-            // Wake everyone waiting for a slot; they see the device disposed and give up.
-            if (_slots.CurrentCount < QueueDepth)
-            {
-                _slots.Release(QueueDepth - _slots.CurrentCount);
+                queue.Stop(disposed);
             }
         }
 
@@ -330,7 +349,11 @@ public sealed class BlockFrontDevice : IResumableFrontendDevice
                 ReleaseRetiredQueues();
             }
 
-            Volatile.Read(ref _queue).Dispose();
+            foreach (var queue in _queues)
+            {
+                queue.ReleaseQueue();
+            }
+
             _resourcesReleased = true;
         }
     }
@@ -356,7 +379,7 @@ public sealed class BlockFrontDevice : IResumableFrontendDevice
 
     private void ReleaseIndirectPages()
     {
-        foreach (var request in _requests)
+        foreach (var request in _queues.Where(q => q is not null).SelectMany(q => q.Requests))
         {
             if (request is null || request.IndirectFirstPage == 0)
             {
@@ -417,7 +440,7 @@ public sealed class BlockFrontDevice : IResumableFrontendDevice
         CheckRange(sector, length >> BlkifProtocol.SectorShift);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var op = RentOperation(operation, sector);
-        var sending = SendTransfer(op, operation, sector, owner, start, length, cancellationToken);
+        var sending = SendTransfer(op, NextQueue(), operation, sector, owner, start, length, cancellationToken);
         if (!sending.IsCompletedSuccessfully)
         {
             return AwaitSendThenCompletion(op, sending);
@@ -432,7 +455,7 @@ public sealed class BlockFrontDevice : IResumableFrontendDevice
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var op = RentOperation(operation, sector);
-        var sending = SendSingle(op, operation, sector, sectors, cancellationToken);
+        var sending = SendSingle(op, NextQueue(), operation, sector, sectors, cancellationToken);
         if (!sending.IsCompletedSuccessfully)
         {
             return AwaitSendThenCompletion(op, sending);
@@ -458,12 +481,13 @@ public sealed class BlockFrontDevice : IResumableFrontendDevice
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask SendTransfer(BlockOperation op, BlkifOperation operation, long sector, BlockBuffer buffer, int start, int length, CancellationToken cancellationToken)
+    private async ValueTask SendTransfer(BlockOperation op, BlockFrontQueue queue, BlkifOperation operation, long sector, BlockBuffer buffer, int start, int length, CancellationToken cancellationToken)
     {
+        // Every part on one queue: its requests then reach the backend in order, on one thread.
         var done = 0;
         while (done < length)
         {
-            var request = await AcquireAsync(cancellationToken).ConfigureAwait(false);
+            var request = await queue.AcquireAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 done += Build(request, operation, sector + (done >> BlkifProtocol.SectorShift), buffer, start + done, length - done);
@@ -471,18 +495,18 @@ public sealed class BlockFrontDevice : IResumableFrontendDevice
             catch
             {
                 EndGrants(request);
-                ReleaseRequest(request);
+                queue.ReleaseRequest(request);
                 throw;
             }
 
-            Send(request, op);
+            queue.Send(request, op);
         }
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask SendSingle(BlockOperation op, BlkifOperation operation, long sector, long sectors, CancellationToken cancellationToken)
+    private async ValueTask SendSingle(BlockOperation op, BlockFrontQueue queue, BlkifOperation operation, long sector, long sectors, CancellationToken cancellationToken)
     {
-        var request = await AcquireAsync(cancellationToken).ConfigureAwait(false);
+        var request = await queue.AcquireAsync(cancellationToken).ConfigureAwait(false);
         request.Request = default;
         request.GrantCount = 0;
         request.ExpectedOperation = operation;
@@ -500,7 +524,41 @@ public sealed class BlockFrontDevice : IResumableFrontendDevice
             request.Request.Id = request.Id;
         }
 
-        Send(request, op);
+        queue.Send(request, op);
+    }
+
+    /// <summary>
+    /// The queue for the next operation: the completing queue's own when called on its completion
+    /// thread (an inline continuation), else the next in turn, or, when that one is full, the first
+    /// after it with a slot free (the caller then waits only when every queue is full).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private BlockFrontQueue NextQueue()
+    {
+        var queues = _queues;
+        return queues.Length == 1 ? queues[0] : NextOfSeveral(queues);
+    }
+
+    private BlockFrontQueue NextOfSeveral(BlockFrontQueue[] queues)
+    {
+        // A continuation running inline on a completion thread submits on that thread's own queue:
+        // the ring it just answered from, whose lock nobody else is likely to hold.
+        if (BlockFrontQueue.Completing is { } own && own.Device == this && own.HasFreeSlot)
+        {
+            return own;
+        }
+
+        var first = (int)(Interlocked.Increment(ref _nextQueue) % (uint)queues.Length);
+        for (var i = 0; i < queues.Length; i++)
+        {
+            var queue = queues[(first + i) % queues.Length];
+            if (queue.HasFreeSlot)
+            {
+                return queue;
+            }
+        }
+
+        return queues[first];
     }
 
     /// <summary>
@@ -560,71 +618,6 @@ public sealed class BlockFrontDevice : IResumableFrontendDevice
         return covered;
     }
 
-    /// <summary>Writes a built request to the ring and publishes it.</summary>
-    /// <summary>Writes a built request to the ring and publishes it, as a part of <paramref name="op"/>.</summary>
-    /// <exception cref="ObjectDisposedException">The device was disposed meanwhile; the request's grants are ended.</exception>
-    private void Send(PendingRequest request, BlockOperation op)
-    {
-        lock (_ringLock)
-        {
-            // Checked under the ring lock: Dispose fails the requests in flight under the same
-            // lock, so a request is either failed there or never sent.
-            if (Volatile.Read(ref _disposed) == 0)
-            {
-                var queue = _queue;
-                request.Operation = op;
-                op.AddPart();
-                request.InFlight = true;
-                request.Sequence = ++_sequence;
-                // Depth ≤ ring size and a slot is freed only after its response is consumed, so
-                // the ring always has room here.
-                queue.Ring.NextRequest() = request.Request;
-                queue.Push();
-                return;
-            }
-        }
-
-        EndGrants(request);
-        throw new ObjectDisposedException(nameof(BlockFrontDevice));
-    }
-
-    private ValueTask<PendingRequest> AcquireAsync(CancellationToken cancellationToken) =>
-        _slots.Wait(0, CancellationToken.None) ? new ValueTask<PendingRequest>(TakeRequest()) : AcquireSlowAsync(cancellationToken);
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<PendingRequest> AcquireSlowAsync(CancellationToken cancellationToken)
-    {
-        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return TakeRequest();
-    }
-
-    private PendingRequest TakeRequest()
-    {
-        if (Volatile.Read(ref _disposed) != 0)
-        {
-            _slots.Release();
-            throw new ObjectDisposedException(nameof(BlockFrontDevice));
-        }
-
-        lock (_poolLock)
-        {
-            var request = _freeRequests.Pop();
-            request.Generation++;
-            return request;
-        }
-    }
-
-    private void ReleaseRequest(PendingRequest request)
-    {
-        request.Operation = null;
-        lock (_poolLock)
-        {
-            _freeRequests.Push(request);
-        }
-
-        _slots.Release();
-    }
-
     private BlockOperation RentOperation(BlkifOperation operation, long sector)
     {
         BlockOperation? op = null;
@@ -646,76 +639,8 @@ public sealed class BlockFrontDevice : IResumableFrontendDevice
         }
     }
 
-    /// <summary>The completion thread: takes responses, then sleeps on the response port until the backend notifies.</summary>
-    private void RunCompletions()
-    {
-        while (Volatile.Read(ref _disposed) == 0)
-        {
-            FrontQueue<BlkifRequest, BlkifResponse> queue;
-            int answered;
-            var idle = false;
-            lock (_ringLock)
-            {
-                queue = _queue;
-                answered = TakeResponses(queue, _answered, _answeredStatus);
-                if (answered == 0)
-                {
-                    idle = !queue.Ring.FinalCheckForResponses();
-                }
-            }
-
-            Finish(_answered, _answeredStatus, answered);
-            if (idle)
-            {
-                // A faulted ring has no responses any more: sleep until a replay or Dispose wakes us.
-                queue.Responses.Wait(_options.Spin, queue.Ring.Fault is null ? IdleTimeoutMs : Timeout.Infinite);
-            }
-        }
-    }
-
-    /// <summary>
-    /// Takes the published responses of <paramref name="queue"/> and matches each to its request
-    /// (caller holds the ring lock). The matched requests are left in <paramref name="requests"/>
-    /// for <see cref="Finish"/>, which runs outside the lock.
-    /// </summary>
-    private int TakeResponses(FrontQueue<BlkifRequest, BlkifResponse> queue, PendingRequest[] requests, BlkifStatus[] statuses)
-    {
-        var answered = 0;
-        while (answered < requests.Length && queue.Ring.TryTakeResponse(out var response))
-        {
-            var index = (uint)response.Id;
-            if (index >= (uint)_requests.Length || _requests[index] is not { InFlight: true } request || request.Id != response.Id)
-            {
-                _strayResponses++;
-                continue;
-            }
-
-            request.InFlight = false;
-            requests[answered] = request;
-            // Xen's blkfront likewise refuses a response that names another operation.
-            statuses[answered] = response.Operation == request.ExpectedOperation ? response.Status : BlkifStatus.Error;
-            answered++;
-        }
-
-        return answered;
-    }
-
-    /// <summary>Ends the grants of answered requests, frees their slots and completes their operations.</summary>
-    private void Finish(PendingRequest[] requests, BlkifStatus[] statuses, int answered)
-    {
-        for (var i = 0; i < answered; i++)
-        {
-            var request = requests[i];
-            var status = statuses[i];
-            requests[i] = null!;
-            EndGrants(request);
-            var op = request.Operation;
-            ReleaseRequest(request);
-            op?.PartCompleted(status);
-        }
-    }
-
-    private void EndGrants(PendingRequest request)
+    /// <summary>Ends a request's data grants; one still mapped (by a backend that died holding it) is kept until it can be ended.</summary>
+    internal void EndGrants(PendingRequest request)
     {
         for (var i = 0; i < request.GrantCount; i++)
         {
@@ -742,10 +667,5 @@ public sealed class BlockFrontDevice : IResumableFrontendDevice
         }
     }
 
-    /// <summary>
-    /// Wakes the completion thread if it sleeps on <paramref name="queue"/>'s response port: an
-    /// event made pending there ends its wait, and it then finds the device's current queue (or
-    /// that the device is disposed). The port is the frontend's own; nobody else waits on it.
-    /// </summary>
-    private static void WakeCompletions(FrontQueue<BlkifRequest, BlkifResponse> queue) => queue.Responses.Notify();
+    private static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -6,8 +6,16 @@ public sealed class BlockFrontendOptions
     /// <summary>The ring size asked for (log2 pages), capped by the backend's <c>max-ring-page-order</c>. Order 0 holds 32 requests.</summary>
     public int RingPageOrder { get; init; }
 
-    /// <summary>Ring requests in flight at most; 0 means the ring's size. Further requests wait for a slot.</summary>
+    /// <summary>Ring requests in flight at most on each queue; 0 means the ring's size. Further requests wait for a slot.</summary>
     public int QueueDepth { get; init; }
+
+    /// <summary>
+    /// Queues (rings, each with its own completion thread) to set up, capped by the backend's
+    /// <c>multi-queue-max-queues</c>; 0 means one a CPU. 1 (the default) publishes the flat
+    /// single-ring keys; more publish <c>multi-queue-num-queues</c> and each queue's ring under
+    /// <c>queue-N/</c>.
+    /// </summary>
+    public int Queues { get; init; } = 1;
 
     /// <summary>
     /// Segments per INDIRECT request, capped by the backend's <c>feature-max-indirect-segments</c>
