@@ -263,12 +263,19 @@ public sealed class NbdClient : IAsyncDisposable
     {
         var chunks = new List<Task>((int)(payload.Length / Export.MaxPayload) + 1);
         Exception? first = null;
-        while (payload.Length > 0)
+        try
         {
-            var count = (int)Math.Min(payload.Length, Export.MaxPayload);
-            var chunk = payload.Take(count, out payload);
-            chunks.Add(SubmitAsync(command, flags, offset, (uint)count, chunk, cancellationToken).AsTask());
-            offset += count;
+            while (payload.Length > 0)
+            {
+                var count = (int)Math.Min(payload.Length, Export.MaxPayload);
+                var chunk = payload.Take(count, out payload);
+                chunks.Add(SubmitAsync(command, flags, offset, (uint)count, chunk, cancellationToken).AsTask());
+                offset += count;
+            }
+        }
+        catch (Exception e)
+        {
+            first = e; // the chunks already sent are still awaited: they use the caller's memory
         }
 
         foreach (var chunk in chunks)

@@ -36,12 +36,14 @@ internal readonly struct NbdPayload
     public static NbdPayload Of(IReadOnlyList<ReadOnlyMemory<byte>> buffers) => new(default, buffers, 0, 0, Sum(buffers));
 
     /// <summary>The first <paramref name="count"/> bytes; <paramref name="rest"/> is what follows them.</summary>
+    /// <remarks><paramref name="rest"/> may be this very payload (<c>p.Take(n, out p)</c>): it is written last.</remarks>
     public NbdPayload Take(int count, out NbdPayload rest)
     {
         if (_list is null)
         {
+            var head = new NbdPayload(_single[..count], null, 0, 0, count);
             rest = new NbdPayload(_single[count..], null, 0, 0, Length - count);
-            return new NbdPayload(_single[..count], null, 0, 0, count);
+            return head;
         }
 
         var index = Index;
@@ -61,8 +63,9 @@ internal readonly struct NbdPayload
             skip = 0;
         }
 
+        var first = new NbdPayload(default, _list, Index, Skip, count);
         rest = new NbdPayload(default, _list, index, skip, Length - count);
-        return new NbdPayload(default, _list, Index, Skip, count);
+        return first;
     }
 
     public Enumerator GetEnumerator() => new(this);
