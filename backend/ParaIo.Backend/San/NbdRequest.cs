@@ -1,0 +1,133 @@
+using System.Threading.Tasks.Sources;
+
+namespace ParaIo.Backend.San;
+
+/// <summary>
+/// One request slot of a connection, reused for request after request: what to send, where the
+/// reply's data goes, and the value-task source its caller awaits. The cookie on the wire is the
+/// slot's index and a generation, so a late or forged reply cannot complete the slot's next use.
+/// </summary>
+/// <remarks>
+/// Two parties hold a slot while it is in flight: the sender, until it has sent the request (and
+/// copied or sent the caller's write data), and the receiver, until the reply is in (and a READ's
+/// data is in the caller's memory) or the connection failed. The caller's task completes only
+/// when both let go, so nothing touches the caller's memory after its task completed.
+/// </remarks>
+internal sealed class NbdRequest : IValueTaskSource
+{
+    private readonly NbdClient _owner;
+    private ManualResetValueTaskSourceCore<int> _core;
+    private int _holders;
+    private int _error;
+    private Exception? _failure;
+
+    public NbdRequest(NbdClient owner, ushort index)
+    {
+        _owner = owner;
+        Index = index;
+        _core.RunContinuationsAsynchronously = true; // callers never run on the receive loop
+    }
+
+    public ushort Index { get; }
+
+    public uint Generation { get; private set; }
+
+    public ulong Cookie => ((ulong)Generation << 16) | Index;
+
+    public ushort Command { get; private set; }
+
+    public ushort Flags { get; private set; }
+
+    public long Offset { get; private set; }
+
+    /// <summary>The length field of the request: the payload's length, or the range of a TRIM.</summary>
+    public uint Length { get; private set; }
+
+    public NbdPayload Payload { get; private set; }
+
+    public bool ExpectsReply { get; private set; }
+
+    /// <summary>When it was queued (Environment.TickCount64), for the deadline.</summary>
+    public long QueuedAt { get; set; }
+
+    public short Version => _core.Version;
+
+    public void Prepare(ushort command, ushort flags, long offset, uint length, NbdPayload payload)
+    {
+        _core.Reset();
+        Generation++;
+        Command = command;
+        Flags = flags;
+        Offset = offset;
+        Length = length;
+        Payload = payload;
+        ExpectsReply = command != NbdWire.CmdDisconnect;
+        _error = 0;
+        _failure = null;
+        _holders = ExpectsReply ? 2 : 1;
+    }
+
+    /// <summary>The receiver's part: the reply came with <paramref name="error"/> (0 for success).</summary>
+    public void Answer(int error)
+    {
+        _error = error;
+        Release();
+    }
+
+    /// <summary>The receiver's part when no reply will come: the connection failed.</summary>
+    public void Abort(Exception failure)
+    {
+        _failure = failure;
+        Release();
+    }
+
+    /// <summary>The sender is done with the request and the caller's write data.</summary>
+    public void ReleaseSender() => Release();
+
+    /// <summary>A request that never went out: its caller gets <paramref name="failure"/>.</summary>
+    public void Refuse(Exception failure)
+    {
+        _failure = failure;
+        _holders = 1;
+        Release();
+    }
+
+    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+
+    public void GetResult(short token)
+    {
+        _core.GetResult(token);
+        var failure = _failure;
+        var error = _error;
+        var command = Command;
+        var offset = Offset;
+        var length = Length;
+        _failure = null;
+        _owner.Return(this);
+        if (failure is not null)
+        {
+            // A new exception for each request: one connection failure fails many at once, on many threads.
+            throw new NbdConnectionException(failure.Message, failure);
+        }
+
+        if (error != 0)
+        {
+            throw ServerError(error, command, offset, length);
+        }
+    }
+
+    private static NbdServerErrorException ServerError(int error, ushort command, long offset, uint length) =>
+        new(error, $"The NBD server answered {NbdWire.CommandName(command)} of {length} bytes at {offset} with {NbdWire.ErrorName(error)}.");
+
+    private void Release()
+    {
+        if (Interlocked.Decrement(ref _holders) == 0)
+        {
+            Payload = default; // the caller's memory is not kept past its task
+            _core.SetResult(0);
+        }
+    }
+}
