@@ -44,6 +44,29 @@ public sealed class NetworkGuestTests
     }
 
     [TestMethod]
+    public async Task TheInterfacesStayUpWhileParaiodIsKilledAndTrafficResumesAfterItsRestart()
+    {
+        await using var rig = await NetworkRig.StartAsync();
+        var web = await rig.StartGuestAsync("web", 1);
+        var db = await rig.StartGuestAsync("db", 2);
+        Assert.AreEqual(0, (await NetworkRig.PingAsync(web.Namespace, db.Address, count: 1)).ExitCode);
+
+        await rig.Daemon.KillAsync();
+        web.Process.WaitForLine("\"state\":\"Closed\"", Paraiod.Patience);
+        var during = await NetworkRig.PingAsync(web.Namespace, db.Address, count: 1);
+        Assert.AreNotEqual(0, during.ExitCode, "nothing crosses while paraiod is down");
+        var link = web.Namespace.Execute("ip", "-o", "address", "show", web.Interface);
+        StringAssert.Contains(link.StandardOutput, web.Address + "/24", "the interface and its address outlive the backend");
+
+        await rig.Daemon.StartAgainAsync();
+        web.Process.WaitForLine("\"state\":\"Connected\"", Paraiod.Patience, occurrence: 2);
+        db.Process.WaitForLine("\"state\":\"Connected\"", Paraiod.Patience, occurrence: 2);
+        var after = await NetworkRig.PingAsync(web.Namespace, db.Address);
+        Assert.AreEqual(0, after.ExitCode, "the pumps moved to the new devices: " + after);
+        Assert.AreEqual(1, web.Process.Output.Split('\n').Count(l => l.Contains("\"event\":\"vif\"", StringComparison.Ordinal)), "the interface was made once");
+    }
+
+    [TestMethod]
     public async Task Iperf3MovesTcpBetweenTwoGuests()
     {
         ExternalTool.Require("iperf3", "iperf3");
