@@ -100,7 +100,15 @@ internal sealed partial class NetworkRig : IAsyncDisposable
         using var vif = JsonDocument.Parse(line);
         var interfaceName = vif.RootElement.GetProperty("interface").GetString()!;
         Assert.AreEqual(network.Name, vif.RootElement.GetProperty("netns").GetString(), "the interface is in the guest's namespace");
-        network.AddAddress(interfaceName, guest.Address + "/24");
+        try
+        {
+            network.AddAddress(interfaceName, guest.Address + "/24");
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidOperationException($"{e.Message}\nguest {name} (exited: {process.HasExited}):\n{process.Output}\nparaiod:\n{Daemon.Process.Output}", e);
+        }
+
         guest = guest with { Interface = interfaceName, Mac = vif.RootElement.GetProperty("mac").GetString()! };
         _guests[^1] = guest;
         return guest;
