@@ -13,13 +13,15 @@ internal sealed class Paraiod : IAsyncDisposable
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     private readonly string _metrics;
+    private readonly string[] _arguments;
     private ChildProcess _process;
     private StoreClient _control;
 
-    private Paraiod(string directory, string metrics, ChildProcess process, StoreClient control)
+    private Paraiod(string directory, string metrics, string[] arguments, ChildProcess process, StoreClient control)
     {
         Directory = directory;
         _metrics = metrics;
+        _arguments = arguments;
         _process = process;
         _control = control;
     }
@@ -30,18 +32,21 @@ internal sealed class Paraiod : IAsyncDisposable
 
     public ChildProcess Process => _process;
 
-    /// <summary>Starts paraiod; <paramref name="metrics"/> is its Prometheus host:port, off when empty.</summary>
-    public static async Task<Paraiod> StartAsync(string metrics = "")
+    /// <summary>
+    /// Starts paraiod; <paramref name="metrics"/> is its Prometheus host:port, off when empty;
+    /// <paramref name="arguments"/> go on its command line (settings such as <c>--Paraiod:MacAgingSeconds=2</c>).
+    /// </summary>
+    public static async Task<Paraiod> StartAsync(string metrics = "", params string[] arguments)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("paraio-e2e-").FullName;
-        var process = Launch(directory, metrics);
+        var process = Launch(directory, metrics, arguments);
         var control = await StoreClient.ConnectAsync(Path.Combine(directory, "paraiod.sock"), StoreAuthenticators.Dom0Name);
-        return new Paraiod(directory, metrics, process, control);
+        return new Paraiod(directory, metrics, arguments, process, control);
     }
 
-    private static ChildProcess Launch(string directory, string metrics)
+    private static ChildProcess Launch(string directory, string metrics, string[] arguments)
     {
-        var process = ChildProcess.Start("paraiod", null, "--socket", Path.Combine(directory, "paraiod.sock"), "--state-dir", Path.Combine(directory, "state"), "--metrics", metrics);
+        var process = ChildProcess.Start("paraiod", null, ["--socket", Path.Combine(directory, "paraiod.sock"), "--state-dir", Path.Combine(directory, "state"), "--metrics", metrics, .. arguments]);
         process.WaitForLine("paraiod ready", Patience);
         return process;
     }
@@ -77,7 +82,7 @@ internal sealed class Paraiod : IAsyncDisposable
     public async Task StartAgainAsync()
     {
         _process.Dispose();
-        _process = Launch(Directory, _metrics);
+        _process = Launch(Directory, _metrics, _arguments);
         _control = await StoreClient.ConnectAsync(SocketPath, StoreAuthenticators.Dom0Name);
     }
 
@@ -128,8 +133,8 @@ internal sealed class Paraiod : IAsyncDisposable
     }
 
     /// <summary>Starts a guest agent for the domain.</summary>
-    public ChildProcess StartGuest(string name, string token) =>
-        ChildProcess.Start("paraio-guest", null, "--name", name, "--token", token, "--socket", SocketPath, "--json");
+    public ChildProcess StartGuest(string name, string token, params string[] arguments) =>
+        ChildProcess.Start("paraio-guest", null, ["--name", name, "--token", token, "--socket", SocketPath, "--json", .. arguments]);
 
     public async ValueTask DisposeAsync()
     {
