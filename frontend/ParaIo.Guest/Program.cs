@@ -2,12 +2,14 @@ using Microsoft.Extensions.Logging;
 using ParaIo.Frontend.Agent;
 using ParaIo.Frontend.Block;
 using ParaIo.Frontend.Loop;
+using ParaIo.Frontend.Net;
 using ParaIo.Guest.Disks;
+using ParaIo.Guest.Net;
 using ParaIo.Store;
 using ParaIo.Store.Xenbus;
 
 // paraio-guest: runs the guest side of one domain until Ctrl+C / SIGTERM.
-string? name = null, token = null, socket = null, exportDirectory = null;
+string? name = null, token = null, socket = null, exportDirectory = null, netns = null, vifName = null;
 var json = false;
 for (var i = 0; i < args.Length; i++)
 {
@@ -17,18 +19,25 @@ for (var i = 0; i < args.Length; i++)
         case "--token" when i + 1 < args.Length: token = args[++i]; break;
         case "--socket" when i + 1 < args.Length: socket = args[++i]; break;
         case "--export-dir" when i + 1 < args.Length: exportDirectory = args[++i]; break;
+        case "--netns" when i + 1 < args.Length: netns = args[++i]; break;
+        case "--vif-name" when i + 1 < args.Length: vifName = args[++i]; break;
         case "--json": json = true; break;
         case "--help" or "-h":
             Console.WriteLine("""
                 paraio-guest - the ParaIo guest agent
 
-                Usage: paraio-guest --name NAME --token TOKEN [--socket PATH] [--export-dir DIR] [--json]
+                Usage: paraio-guest --name NAME --token TOKEN [--socket PATH] [--export-dir DIR]
+                                    [--netns NAME] [--vif-name TEMPLATE] [--json]
 
                   --name NAME        the domain name given to 'paraioctl domain create'
                   --token TOKEN      the token 'paraioctl domain create' printed (also $PARAIO_TOKEN)
                   --socket PATH      paraiod's store socket (default: as paraiod's, or $PARAIO_SOCKET)
                   --export-dir DIR   where each disk's NBD socket goes, vbd-ID.sock
                                      (default: guest-NAME beside paraiod's socket)
+                  --netns NAME       the network namespace (ip netns add NAME) each vif's interface
+                                     is made in (default: this process's own)
+                  --vif-name TMPL    the interfaces' name; the kernel fills in %d (default: eth%d with
+                                     --netns, pvif%d without)
                   --json             one JSON object per line for each event, for scripts
 
                 Connects as the domain, hands paraiod its grant pool, connects every device the
@@ -39,6 +48,11 @@ for (var i = 0; i < args.Length; i++)
                   nbdcopy 'nbd+unix:///?socket=DIR/vbd-0.sock' copy.img
                   fio --ioengine=nbd --uri='nbd+unix:///?socket=DIR/vbd-0.sock' ...
                 Requests in flight when paraiod restarts wait and complete afterwards.
+
+                Each vif is a TAP interface with the vif's MAC and MTU, up, in the guest's namespace,
+                so ping, iperf3 and curl use it (give it an address: ip -n NS addr add … dev eth0).
+                It stays up while paraiod restarts; frames meanwhile are dropped. Making it needs
+                root (CAP_NET_ADMIN); without, the vif connects but has no interface.
                 """);
             return 0;
         default:
@@ -56,7 +70,8 @@ if (name is null || token is null)
 
 using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; }).SetMinimumLevel(json ? LogLevel.Warning : LogLevel.Information));
 var options = new GuestAgentOptions { Name = name, Token = token, SocketPath = socket ?? StorePaths.DefaultSocketPath() };
-var agent = new GuestAgent(options, [new LoopbackFrontendDriver(), new BlockFrontendDriver()], loggers.CreateLogger("paraio-guest"));
+using var network = new GuestNetwork(netns, vifName ?? (netns is null ? "pvif%d" : "eth%d"), loggers);
+var agent = new GuestAgent(options, [new LoopbackFrontendDriver(), new BlockFrontendDriver(), network], loggers.CreateLogger("paraio-guest"));
 exportDirectory ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.SocketPath))!, "guest-" + name);
 await using var exports = new DiskExports(exportDirectory, loggers);
 if (json)
@@ -92,6 +107,35 @@ agent.DeviceStateChanged += change =>
     }
 };
 
+// A vif becomes a TAP interface the first time it connects; later connections re-bind its pump.
+agent.DeviceStateChanged += change =>
+{
+    if (change.State != XenbusState.Connected || agent.FindDevice(change.Type, change.Id) is not NetFrontDevice vif)
+    {
+        return;
+    }
+
+    try
+    {
+        if (network.OnConnected(change.Id, vif) is { Tap: { } tap })
+        {
+            var mac = vif.Backend.Mac ?? "";
+            Console.WriteLine(json
+                ? $$"""{"event":"vif","id":{{change.Id}},"interface":"{{tap.Name}}","netns":{{JsonString(netns)}},"mac":"{{mac}}","mtu":{{vif.Backend.Mtu}},"offloads":"{{tap.Offloads}}"}"""
+                : $"paraio-guest: vif/{change.Id} is interface {tap.Name} in {(netns is null ? "this process's network namespace" : $"network namespace {netns}")} (mac {mac}, mtu {vif.Backend.Mtu}, offloads {tap.Offloads})");
+        }
+    }
+    catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException or ArgumentException or FormatException)
+    {
+        var reason = Environment.IsPrivilegedProcess
+            ? e.Message
+            : $"{e.Message}; a vif's interface is a TAP device, which needs root (CAP_NET_ADMIN)";
+        Console.WriteLine(json
+            ? $$"""{"event":"vif-error","id":{{change.Id}},"reason":"{{System.Text.Json.JsonEncodedText.Encode(reason)}}"}"""
+            : $"paraio-guest: vif/{change.Id} has no interface: {reason}. The vif stays connected; other devices are not affected.");
+    }
+};
+
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
 using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
@@ -109,3 +153,5 @@ catch (GuestRefusedException e)
     Console.Error.WriteLine($"paraio-guest: {e.Message}");
     return 1;
 }
+
+static string JsonString(string? text) => text is null ? "null" : $"\"{System.Text.Json.JsonEncodedText.Encode(text)}\"";

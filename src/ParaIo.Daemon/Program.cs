@@ -2,10 +2,14 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging;
 using ParaIo.Backend.Block;
+using ParaIo.Backend.Bridge;
 using ParaIo.Backend.Devices;
 using ParaIo.Backend.Loop;
+using ParaIo.Backend.Net;
 using ParaIo.Backend.Storage;
+using ParaIo.Backend.Uplinks;
 using ParaIo.Daemon.Hosting;
 
 // paraiod: runs with no configuration at all (embedded defaults), or with --config FILE.
@@ -23,11 +27,18 @@ if (args.Contains("--help") || args.Contains("-h"))
                              else $XDG_STATE_HOME/paraio or ~/.local/state/paraio)
           --metrics ADDR     Prometheus text endpoint, http://ADDR/metrics (default 127.0.0.1:9464; "" turns it off)
 
+        Bridges and uplinks (in the configuration file; vifs make their bridge on first use):
+          "Paraiod": { "MacAgingSeconds": 300,
+                       "Bridges": [ { "Name": "br0", "AgingSeconds": 300,
+                                      "Uplinks": [ { "Tap": "ptap0", "Namespace": null, "Vlan": 1 } ] } ] }
+        A TAP uplink needs root; one that cannot be opened is logged and left out.
+
         Settings apply in this order, later ones winning: embedded defaults, --config FILE,
         PARAIO_* environment variables (e.g. PARAIO_Paraiod__SocketPath), the command line.
 
         Stop it with Ctrl+C or SIGTERM: every device walks to Closed first.
-        Manage it with paraioctl (domain create|list|destroy, device list, store ls|read|write|watch).
+        Manage it with paraioctl (domain create|list|destroy, device list, disk …, bridge list|show|uplink,
+        store ls|read|write|watch).
         """);
     return 0;
 }
@@ -70,6 +81,12 @@ builder.Services.AddSingleton<IBackendDriver>(sp =>
     var disks = sp.GetRequiredService<DiskCatalog>();
     return new BlockBackendDriver((_, settings) => settings.TryGetValue(BlockBackendDriver.DiskSetting, out var disk) ? disks.Open(disk) : null);
 });
+
+// Network: every vif joins a bridge of one table by name (bridge=, default br0), made on first use;
+// TAP uplinks from the configuration and from paraioctl bridge uplink add join the same bridges.
+builder.Services.AddSingleton(sp => new BridgeTable(agingTime: TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<ParaiodOptions>>().Value.MacAgingSeconds)));
+builder.Services.AddSingleton(sp => new BridgeUplinks(sp.GetRequiredService<BridgeTable>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("ParaIo.Uplinks")));
+builder.Services.AddSingleton<IBackendDriver>(sp => new NetBackendDriver(sp.GetRequiredService<BridgeTable>()));
 builder.Services.AddHostedService<DaemonService>();
 builder.Services.AddSystemd();
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(25));

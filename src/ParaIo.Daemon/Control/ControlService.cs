@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using ParaIo.Backend.Domains;
 using ParaIo.Backend.Storage;
+using ParaIo.Backend.Uplinks;
 using ParaIo.Daemon.Metrics;
 using ParaIo.Store.Server;
 
@@ -17,15 +18,17 @@ public sealed partial class ControlService
 {
     private readonly DomainManager _domains;
     private readonly DiskCatalog? _disks;
+    private readonly BridgeUplinks? _uplinks;
     private readonly Func<long, bool> _disconnect;
     private readonly ParaiodMetrics _metrics;
     private readonly ILogger _logger;
 
     /// <summary>Creates the service over the daemon's domain manager.</summary>
-    public ControlService(DomainManager domains, DiskCatalog? disks, Func<long, bool> disconnect, ParaiodMetrics metrics, ILogger logger)
+    public ControlService(DomainManager domains, DiskCatalog? disks, BridgeUplinks? uplinks, Func<long, bool> disconnect, ParaiodMetrics metrics, ILogger logger)
     {
         _domains = domains;
         _disks = disks;
+        _uplinks = uplinks;
         _disconnect = disconnect;
         _metrics = metrics;
         _logger = logger;
@@ -46,7 +49,8 @@ public sealed partial class ControlService
                 "domain-destroy" when arguments.Count == 2 => await DestroyAsync(arguments[1], cancellation).ConfigureAwait(false),
                 "device-list" when arguments.Count <= 2 => await ListDevicesAsync(arguments.Count == 2 ? arguments[1] : null, cancellation).ConfigureAwait(false),
                 _ when command.StartsWith("disk-", StringComparison.Ordinal) => await DiskAsync(arguments, cancellation).ConfigureAwait(false),
-                _ => Fail("EINVAL", $"unknown or malformed command '{string.Join(' ', arguments)}'; commands: domain-create NAME [DEVICE…], domain-list, domain-destroy NAME, device-list [NAME], {DiskCommands}"),
+                _ when command.StartsWith("bridge-", StringComparison.Ordinal) => Bridge(arguments),
+                _ => Fail("EINVAL", $"unknown or malformed command '{string.Join(' ', arguments)}'; commands: domain-create NAME [DEVICE…], domain-list, domain-destroy NAME, device-list [NAME], {DiskCommands}, {BridgeCommands}"),
             };
         }
         catch (ArgumentException e)

@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ParaIo.Backend.Bridge;
 using ParaIo.Backend.Devices;
 using ParaIo.Backend.Domains;
 using ParaIo.Backend.Storage;
+using ParaIo.Backend.Uplinks;
 using ParaIo.Daemon.Control;
 using ParaIo.Daemon.Metrics;
 using ParaIo.Store.Client;
@@ -23,15 +25,20 @@ public sealed class DaemonService : IHostedService, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ParaiodMetrics _metrics;
     private readonly DiskCatalog _disks;
+    private readonly BridgeTable _bridges;
+    private readonly BridgeUplinks _uplinks;
     private DomainManager? _domains;
+    private Timer? _sweeper;
     private StoreServer? _server;
     private StoreClient? _store;
     private PrometheusEndpoint? _prometheus;
 
     /// <summary>Created by the host.</summary>
-    public DaemonService(IOptions<ParaiodOptions> options, IEnumerable<IBackendDriver> drivers, DiskCatalog disks, ILoggerFactory loggers)
+    public DaemonService(IOptions<ParaiodOptions> options, IEnumerable<IBackendDriver> drivers, DiskCatalog disks, BridgeTable bridges, BridgeUplinks uplinks, ILoggerFactory loggers)
     {
         _disks = disks;
+        _bridges = bridges;
+        _uplinks = uplinks;
         _options = options.Value;
         _drivers = drivers;
         _loggers = loggers;
@@ -50,7 +57,8 @@ public sealed class DaemonService : IHostedService, IAsyncDisposable
 
         var registry = new DomainRegistry(Path.Combine(stateDirectory, "domains.json"));
         _domains = new DomainManager(registry, _drivers, _loggers);
-        var control = new ControlService(_domains, _disks, id => _server?.Disconnect(id) ?? false, _metrics, _loggers.CreateLogger<ControlService>());
+        StartBridges();
+        var control = new ControlService(_domains, _disks, _uplinks, id => _server?.Disconnect(id) ?? false, _metrics, _loggers.CreateLogger<ControlService>());
         _server = new StoreServer(
             new StoreServerOptions
             {
@@ -85,6 +93,12 @@ public sealed class DaemonService : IHostedService, IAsyncDisposable
             await _domains.ShutdownAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        if (_sweeper is not null)
+        {
+            await _sweeper.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _uplinks.Dispose();
         if (_store is not null)
         {
             await _store.DisposeAsync().ConfigureAwait(false);
@@ -116,6 +130,52 @@ public sealed class DaemonService : IHostedService, IAsyncDisposable
             await _server.DisposeAsync().ConfigureAwait(false);
         }
 
+        _uplinks.Dispose();
         _metrics.Dispose();
+    }
+
+    /// <summary>The configured bridges and their uplinks; an uplink that cannot be opened is logged and left out.</summary>
+    private void StartBridges()
+    {
+        foreach (var configured in _options.Bridges)
+        {
+            var bridge = _bridges.GetOrCreate(configured.Name);
+            if (configured.AgingSeconds is { } aging)
+            {
+                bridge.AgingTime = TimeSpan.FromSeconds(aging);
+            }
+
+            foreach (var uplink in configured.Uplinks)
+            {
+                try
+                {
+                    _uplinks.Add(bridge.Name, new TapUplinkOptions
+                    {
+                        Tap = uplink.Tap,
+                        NetworkNamespace = string.IsNullOrEmpty(uplink.Namespace) ? null : uplink.Namespace,
+                        Vlan = VlanConfig.Access(uplink.Vlan ?? VlanConfig.DefaultVlan),
+                        Mtu = uplink.Mtu,
+                    });
+                }
+                catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException or ArgumentException or UnauthorizedAccessException)
+                {
+                    _logger.LogError("Uplink {Tap} of bridge {Bridge} could not be opened, the bridge runs without it: {Reason}", uplink.Tap, bridge.Name, e.Message);
+                }
+            }
+        }
+
+        // Forget addresses past their age now and then; lookups and snapshots ignore them meanwhile.
+        _sweeper = new Timer(_ => SweepBridges(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+    }
+
+    private void SweepBridges()
+    {
+        foreach (var name in _bridges.Names)
+        {
+            if (_bridges.TryGet(name, out var bridge))
+            {
+                bridge.Sweep();
+            }
+        }
     }
 }

@@ -14,6 +14,15 @@ public sealed class ParaiodOptions
     /// <summary>host:port of the Prometheus text endpoint (<c>/metrics</c>); empty turns it off.</summary>
     public string MetricsListen { get; set; } = "127.0.0.1:9464";
 
+    /// <summary>How long a bridge keeps a learned MAC address without frames from it, in seconds (Linux's default, 300).</summary>
+    public double MacAgingSeconds { get; set; } = 300;
+
+    /// <summary>
+    /// Bridges to set up at start, with their TAP uplinks. None by default: a vif's bridge is made
+    /// when the first vif joins it, and uplinks need root.
+    /// </summary>
+    public IList<BridgeOptions> Bridges { get; } = [];
+
     /// <summary>The socket path in force.</summary>
     public string EffectiveSocketPath => string.IsNullOrEmpty(SocketPath) ? StorePaths.DefaultSocketPath() : SocketPath;
 

@@ -1,0 +1,17 @@
+namespace ParaIo.Daemon.Hosting;
+
+/// <summary>One uplink of a <see cref="BridgeOptions"/>: a TAP interface the bridge leaves the backend through.</summary>
+public sealed class UplinkOptions
+{
+    /// <summary>The TAP's name (<c>ptap0</c>); a persistent TAP of that name is attached, else one is created.</summary>
+    public string Tap { get; set; } = "";
+
+    /// <summary>The named network namespace to open it in (<c>ip netns add NAME</c>); paraiod's own when null or empty.</summary>
+    public string? Namespace { get; set; }
+
+    /// <summary>The port's access VLAN; 1 when null.</summary>
+    public int? Vlan { get; set; }
+
+    /// <summary>The TAP's MTU; the kernel's default when null.</summary>
+    public int? Mtu { get; set; }
+}
