@@ -3,6 +3,7 @@ using ParaIo.Load;
 using ParaIo.Load.Block;
 using ParaIo.Load.Demo;
 using ParaIo.Load.Measurement;
+using ParaIo.Load.Network;
 using ParaIo.Load.Peers;
 
 var duration = new Option<double>("--duration")
@@ -121,6 +122,37 @@ blk.SetAction(parse =>
     return BlockRun.Execute(TimeSpan.FromSeconds(seconds), bytes, parse.GetValue(blkJson), parse.GetValue(job) ?? [], parse.GetValue(keep));
 });
 
+var netDuration = new Option<double>("--duration")
+{
+    Description = "Seconds each iperf3 run and library mode are measured for, after 1 s that is not counted.",
+    DefaultValueFactory = _ => 5,
+};
+var netJson = new Option<bool>("--json")
+{
+    Description = "Print one JSON document with every figure on stdout instead of the table (progress still goes to stderr).",
+};
+var netKeep = new Option<bool>("--keep")
+{
+    Description = "Keep the temporary directory (paraiod's state and socket) and print where it is.",
+};
+var net = new Command("net", "Measure the network path against the Linux bridge in one run: iperf3 TCP and ping guest to guest through ParaIo (two paraio-guest processes in their own network namespaces on one paraiod bridge) and through veth pairs and a Linux bridge; plus 64-byte frames guest to guest in this process (library mode). Needs root for the namespaces. Prints a table, or JSON with --json.")
+{
+    netDuration,
+    netJson,
+    netKeep,
+};
+net.SetAction(parse =>
+{
+    var seconds = parse.GetValue(netDuration);
+    if (!(seconds is >= 1 and <= 3600))
+    {
+        Console.Error.WriteLine("--duration must be 1..3600.");
+        return 2;
+    }
+
+    return NetRun.Execute(TimeSpan.FromSeconds(seconds), parse.GetValue(netJson), parse.GetValue(netKeep));
+});
+
 var socketPath = new Option<string>("--socket") { Description = "Unix socket the parent listens on.", Required = true };
 var parent = new Option<int>("--parent") { Description = "Process id of the parent; the peer exits when it is gone.", Required = true };
 var peer = new Command("peer", "Internal: the backend half of a run, started by paraio-load itself.")
@@ -135,6 +167,7 @@ var root = new RootCommand("paraio-load: cross-process load tests of the ParaIo 
 {
     ring,
     blk,
+    net,
     demo,
     peer,
 };

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ParaIo.Backend.Bridge;
 using ParaIo.Protocol.Net;
 using ParaIo.RingBuffer.Grants;
@@ -28,6 +29,7 @@ internal sealed unsafe class VifQueue
     private readonly GrantMapping[] _txMappings = new GrantMapping[NetifProtocol.FatalSlots];
     private readonly EthernetFrame _frame = new(NetifProtocol.FatalSlots);
     private bool _rxClosed;
+    private RxPushBatch? _deferredBy; // under _rxLock: the batch that will publish this rx ring's responses
 
     public VifQueue(NetBackendDevice device, int index, BackQueue<NetifTxRequest, NetifTxResponse> tx, BackQueue<NetifRxRequest, NetifRxResponse> rx, GrantMapper mapper)
     {
@@ -65,6 +67,7 @@ internal sealed unsafe class VifQueue
     {
         var ring = _tx.Ring;
         var batch = _device.Options.TxBatch;
+        var rxBatch = RxPushBatch.Begin();
         try
         {
             while (!_device.Stopping)
@@ -79,7 +82,9 @@ internal sealed unsafe class VifQueue
                     }
                 }
 
-                // One publish (and at most one notify) for the whole batch.
+                // One publish (and at most one notify) per ring for the whole batch: first the
+                // frames the receivers wait for, then the senders' completions.
+                rxBatch.Flush();
                 _tx.Push();
                 if (ring.Fault is { } fault)
                 {
@@ -87,9 +92,9 @@ internal sealed unsafe class VifQueue
                     break;
                 }
 
-                if (taken == 0 && !ring.FinalCheckForRequests())
+                if (taken == 0 && !PollForRequests(ring) && !ring.FinalCheckForRequests())
                 {
-                    _tx.Requests.Wait(_device.Options.Spin, IdleTimeoutMs, _device.StopToken);
+                    _tx.Requests.Wait(TimeSpan.Zero, IdleTimeoutMs, _device.StopToken);
                 }
             }
         }
@@ -101,8 +106,35 @@ internal sealed unsafe class VifQueue
         }
         finally
         {
+            rxBatch.Flush();
             _device.TxThreadEnded();
         }
+    }
+
+    /// <summary>
+    /// Looks for requests for up to the spin time before the thread sleeps, yielding the CPU
+    /// between looks. A pause loop would hold a core the sending guest, or a receiving guest's
+    /// queue thread, may need: on a small machine they outnumber the cores.
+    /// </summary>
+    private bool PollForRequests(BackRing<NetifTxRequest, NetifTxResponse> ring)
+    {
+        var spin = _device.Options.Spin;
+        if (spin <= TimeSpan.Zero)
+        {
+            return false;
+        }
+
+        var until = Stopwatch.GetTimestamp() + (long)(spin.TotalSeconds * Stopwatch.Frequency);
+        do
+        {
+            Thread.Yield();
+            if (ring.UnconsumedRequests != 0)
+            {
+                return true;
+            }
+        }
+        while (Stopwatch.GetTimestamp() < until && !_device.Stopping);
+        return false;
     }
 
     /// <summary>
@@ -365,7 +397,7 @@ internal sealed unsafe class VifQueue
                 }
             }
 
-            _rx.Push();
+            PublishOrDefer();
             if (bad)
             {
                 counters.CountRxDrop(NetRxDrop.BadGrant);
@@ -375,6 +407,48 @@ internal sealed unsafe class VifQueue
 
         counters.CountRx(length, gso != FrameGso.None);
         return true;
+    }
+
+    /// <summary>
+    /// Publishes the rx responses just written, or leaves that to the calling tx thread's batch
+    /// (<see cref="RxPushBatch"/>), which publishes them when it ends its batch. Caller holds the rx lock.
+    /// </summary>
+    private void PublishOrDefer()
+    {
+        var batch = RxPushBatch.Current;
+        if (batch is not null)
+        {
+            if (_deferredBy == batch)
+            {
+                return;
+            }
+
+            if (_deferredBy is null && batch.TryAdd(this))
+            {
+                _deferredBy = batch;
+                return;
+            }
+        }
+
+        _rx.Push();
+    }
+
+    /// <summary>Publishes the responses <paramref name="batch"/> deferred (unless the ring closed meanwhile).</summary>
+    public void PublishDeferred(RxPushBatch batch)
+    {
+        lock (_rxLock)
+        {
+            if (_deferredBy != batch)
+            {
+                return;
+            }
+
+            _deferredBy = null;
+            if (!_rxClosed)
+            {
+                _rx.Push();
+            }
+        }
     }
 
     /// <summary>Takes one posted buffer (a private copy of its request) and copies a chunk into it.</summary>

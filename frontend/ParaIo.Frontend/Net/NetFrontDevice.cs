@@ -9,7 +9,7 @@ namespace ParaIo.Frontend.Net;
 /// <summary>
 /// A connected virtual network interface (NetFront). Frames are built in place in pool pages that
 /// stay granted to the backend for the whole connection (<see cref="BeginSend"/>, then
-/// <see cref="NetTxFrame.Send"/> with offload metadata), so nothing is copied on the send side; a
+/// <see cref="NetTxFrame.Send(NetTxOffload)"/> with offload metadata), so nothing is copied on the send side; a
 /// frame spans up to 16 pages (64 KiB) as a multi-slot frame, and goes out on the queue its flow
 /// hashes to. Each queue keeps its rx ring filled with posted pages; received frames are handed
 /// in place to <see cref="NetFrontendOptions.Receiver"/> and their pages posted again.
@@ -290,7 +290,22 @@ public sealed class NetFrontDevice : IFrontendDevice
 
     internal Span<byte> TxPage(int page) => _memory.Pool.GetPage(_txFirstPage + page);
 
-    internal void Send(NetTxFrame frame, NetTxOffload offload)
+    /// <summary>Publishes frames sent with <c>more</c> (<see cref="NetTxFrame.Send(NetTxOffload, bool)"/>) on every queue.</summary>
+    public void Flush()
+    {
+        foreach (var queue in _queues)
+        {
+            lock (queue.TxLock)
+            {
+                if (!IsDisposed)
+                {
+                    queue.Tx.Push();
+                }
+            }
+        }
+    }
+
+    internal void Send(NetTxFrame frame, NetTxOffload offload, bool more)
     {
         var pages = frame.Pages;
         var length = frame.Length;
@@ -328,6 +343,7 @@ public sealed class NetFrontDevice : IFrontendDevice
                 var ring = queue.Tx.Ring;
                 if (ring.FreeRequests < slots)
                 {
+                    queue.Tx.Push(); // frames held back for a burst: the backend must see them to answer them
                     queue.ReapTx();
                 }
 
@@ -362,7 +378,11 @@ public sealed class NetFrontDevice : IFrontendDevice
                     }
 
                     // The whole frame is published at once: a backend must never see it in part.
-                    queue.Tx.Push();
+                    if (!more)
+                    {
+                        queue.Tx.Push();
+                    }
+
                     Interlocked.Increment(ref _txFrames);
                     Interlocked.Add(ref _txBytes, length);
                     ReturnLease(frame);
@@ -451,6 +471,11 @@ public sealed class NetFrontDevice : IFrontendDevice
         {
             lock (queue.TxLock)
             {
+                if (!IsDisposed)
+                {
+                    queue.Tx.Push(); // a burst held back with "more" must reach the backend to come back
+                }
+
                 queue.ReapTx();
             }
         }

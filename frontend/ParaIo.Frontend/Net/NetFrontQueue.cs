@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ParaIo.Protocol.Net;
 using ParaIo.RingBuffer.Grants;
 using ParaIo.RingBuffer.Handoff;
@@ -13,6 +14,10 @@ internal sealed class NetFrontQueue
 {
     private const int IdleTimeoutMs = 1000;
 
+    // Buffers taken back are posted again in groups of this many (one publish each), and at the
+    // end of every pass: often enough that the backend never waits on a pass of a whole ring.
+    private const int RepostBatch = 32;
+
     private readonly NetFrontDevice _device;
     private readonly GuestMemory _memory;
     private readonly int _rxFirstPage;
@@ -23,6 +28,7 @@ internal sealed class NetFrontQueue
     private readonly NetReceivedFrame _frame;
     private readonly Thread _thread;
     private int _heldCount;
+    private int _unpublished;
     private bool _expectExtra;
     private bool _dataDone;
     private bool _bad;
@@ -149,6 +155,7 @@ internal sealed class NetFrontQueue
     private void Run()
     {
         var spin = _device.Options.Spin;
+        var spinTicks = (long)(spin.TotalSeconds * Stopwatch.Frequency);
         while (!_device.IsDisposed)
         {
             int reaped;
@@ -158,7 +165,7 @@ internal sealed class NetFrontQueue
             }
 
             var received = Receive();
-            if (reaped != 0 || received != 0)
+            if (reaped != 0 || received != 0 || Poll(spinTicks))
             {
                 continue;
             }
@@ -171,13 +178,46 @@ internal sealed class NetFrontQueue
 
             if (idle && !Rx.Ring.FinalCheckForResponses() && Rx.Ring.Fault is null)
             {
-                Rx.Responses.Wait(spin, IdleTimeoutMs);
+                Rx.Responses.Wait(TimeSpan.Zero, IdleTimeoutMs);
             }
             else if (Rx.Ring.Fault is not null)
             {
                 Rx.Responses.Wait(TimeSpan.Zero, IdleTimeoutMs); // a broken backend: nothing more comes
             }
         }
+    }
+
+    /// <summary>
+    /// Looks for responses on either ring for up to <paramref name="spinTicks"/> before the thread
+    /// arms its event indices and sleeps, yielding the CPU between looks: a pause loop would hold
+    /// a core that the backend, or a sender, needs to make those responses on a small machine.
+    /// </summary>
+    private bool Poll(long spinTicks)
+    {
+        if (spinTicks <= 0)
+        {
+            return false;
+        }
+
+        var until = Stopwatch.GetTimestamp() + spinTicks;
+        do
+        {
+            Thread.Yield();
+            if (Rx.Ring.UnconsumedResponses != 0)
+            {
+                return true;
+            }
+
+            lock (TxLock)
+            {
+                if (Tx.Ring.UnconsumedResponses != 0)
+                {
+                    return true;
+                }
+            }
+        }
+        while (Stopwatch.GetTimestamp() < until && !_device.IsDisposed);
+        return false;
     }
 
     /// <summary>Takes rx responses, assembles frames, hands them to the receiver and posts their buffers again.</summary>
@@ -240,9 +280,10 @@ internal sealed class NetFrontQueue
             }
         }
 
-        if (taken > 0)
+        if (_unpublished > 0)
         {
             Rx.Push();
+            _unpublished = 0;
         }
 
         return taken;
@@ -264,6 +305,13 @@ internal sealed class NetFrontQueue
             for (var i = 0; i < _heldCount; i++)
             {
                 Post(_held[i]);
+            }
+
+            _unpublished += _heldCount;
+            if (_unpublished >= RepostBatch)
+            {
+                Rx.Push();
+                _unpublished = 0;
             }
         }
 

@@ -5,8 +5,8 @@ namespace ParaIo.Frontend.Net;
 /// <summary>
 /// A frame being built for sending, directly in pool pages the backend can read: the caller
 /// writes the bytes in place (<see cref="GetSegment"/>, or <see cref="GetSpan"/> and
-/// <see cref="Advance"/> in order), then <see cref="Send"/>s it with its offload metadata, and no
-/// byte is copied on the way to the bridge. Leases are pooled: after <see cref="Send"/> or
+/// <see cref="Advance"/> in order), then <see cref="Send(NetTxOffload)"/>s it with its offload metadata, and no
+/// byte is copied on the way to the bridge. Leases are pooled: after <see cref="Send(NetTxOffload)"/> or
 /// <see cref="Cancel"/> the object belongs to the device again.
 /// </summary>
 public sealed class NetTxFrame
@@ -87,7 +87,20 @@ public sealed class NetTxFrame
     public void Send(NetTxOffload offload = default)
     {
         ThrowIfInactive();
-        _device.Send(this, offload);
+        _device.Send(this, offload, more: false);
+    }
+
+    /// <summary>
+    /// Writes the frame to the ring of its flow; with <paramref name="more"/> the caller has more
+    /// frames to send at once, and the ring is published (one release store, at most one notify)
+    /// with the next frame sent without it, or by <see cref="NetFrontDevice.Flush"/>. The lease ends.
+    /// </summary>
+    /// <remarks>A frame sent with <paramref name="more"/> is not seen by the backend until then: the caller must end every burst.</remarks>
+    /// <exception cref="ObjectDisposedException">The device was disposed meanwhile (the frame is lost).</exception>
+    public void Send(NetTxOffload offload, bool more)
+    {
+        ThrowIfInactive();
+        _device.Send(this, offload, more);
     }
 
     /// <summary>Gives the pages back unsent; the lease ends.</summary>

@@ -10,4 +10,5 @@ namespace ParaIo.Load.Reporting;
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(RingReport))]
 [JsonSerializable(typeof(BlockReport))]
+[JsonSerializable(typeof(NetReport))]
 internal sealed partial class ReportJsonContext : JsonSerializerContext;
