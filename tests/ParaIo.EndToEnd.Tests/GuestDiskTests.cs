@@ -132,6 +132,52 @@ public sealed class GuestDiskTests
     }
 
     [TestMethod]
+    public async Task ADiskOnASanServedByNbdkitCarriesTheGuestsBytes()
+    {
+        ExternalTool.Require("nbdkit", "nbdkit");
+        ExternalTool.Require("nbdcopy", "libnbd-bin");
+        await using var daemon = await Paraiod.StartAsync();
+        var image = Path.Combine(daemon.Directory, "san.img");
+        await using (var file = File.Create(image))
+        {
+            file.SetLength(DiskBytes);
+        }
+
+        var socket = Path.Combine(daemon.Directory, "san.sock");
+        var pidFile = Path.Combine(daemon.Directory, "san.pid");
+        AssertTool(await ExternalTool.RunAsync("nbdkit", "--unix", socket, "--pidfile", pidFile, "file", image));
+        try
+        {
+            var san = await daemon.ControlAsync("disk-san", "shared", $"nbd+unix:///?socket={socket}");
+            Assert.AreEqual(DiskBytes, san.GetProperty("bytes").GetInt64());
+            var (_, token) = await daemon.CreateDomainAsync("app", "vbd,disk=shared");
+            using var guest = daemon.StartGuest("app", token);
+            var export = JsonDocument.Parse(guest.WaitForLine("\"event\":\"export\"", Paraiod.Patience)).RootElement;
+            var uri = $"nbd+unix:///?socket={export.GetProperty("socket").GetString()}";
+
+            var source = Path.Combine(daemon.Directory, "source.bin");
+            var data = RandomNumberGenerator.GetBytes(8 << 20);
+            await File.WriteAllBytesAsync(source, data);
+            AssertTool(await ExternalTool.RunAsync("nbdcopy", source, uri));
+
+            // Guest → BlkFront → ring → BlkBack → NBD client in paraiod → nbdkit → the SAN's file.
+            Assert.IsTrue(ReadImage(image, 0, data.Length).SequenceEqual(data), "the SAN's image holds what the guest wrote");
+            var copy = Path.Combine(daemon.Directory, "copy.bin");
+            AssertTool(await ExternalTool.RunAsync("nbdcopy", uri, copy));
+            Assert.IsTrue((await File.ReadAllBytesAsync(copy)).AsSpan(0, data.Length).SequenceEqual(data));
+            var list = await daemon.ControlAsync("disk-list");
+            Assert.AreEqual("san", list[0].GetProperty("kind").GetString());
+        }
+        finally
+        {
+            if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid))
+            {
+                System.Diagnostics.Process.GetProcessById(pid).Kill();
+            }
+        }
+    }
+
+    [TestMethod]
     public async Task AReadOnlyAttachmentRefusesWritesWithEperm()
     {
         await using var daemon = await Paraiod.StartAsync();

@@ -1,13 +1,16 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.Logging;
 using ParaIo.Backend.Block;
+using ParaIo.Backend.San;
 
 namespace ParaIo.Backend.Storage;
 
 /// <summary>
 /// The operator's disks: raw image files, created sparse in the state directory (or adopted from
-/// a path), persisted in <c>disks.json</c> like the domains, and opened once as a
-/// <see cref="FileLun"/> shared by every device that uses the disk. Thread-safe.
+/// a path), and exports on a SAN (NBD servers), persisted in <c>disks.json</c> like the domains,
+/// and opened once as a <see cref="FileLun"/> or an <see cref="NbdLun"/> shared by every device
+/// that uses the disk. Thread-safe.
 /// </summary>
 public sealed class DiskCatalog : IDisposable
 {
@@ -15,7 +18,7 @@ public sealed class DiskCatalog : IDisposable
     private readonly string _stateFile;
     private readonly string _imageDirectory;
     private readonly Dictionary<string, DiskRecord> _disks = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, FileLun> _open = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ILun> _open = new(StringComparer.Ordinal);
 
     /// <summary>Opens the catalog kept in <paramref name="stateDirectory"/> (<c>disks.json</c>, images in <c>disks/</c>).</summary>
     public DiskCatalog(string stateDirectory)
@@ -53,10 +56,7 @@ public sealed class DiskCatalog : IDisposable
     /// <exception cref="ArgumentException">A bad or taken name, a bad size, or a file that exists (or, to adopt, does not).</exception>
     public DiskRecord Create(string name, long bytes, string? path = null, bool adopt = false, bool direct = false)
     {
-        if (name.Length is 0 or > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') || name[0] == '.')
-        {
-            throw new ArgumentException($"'{name}' is not a disk name: 1..64 letters, digits, '-', '_' or '.', not starting with '.'.");
-        }
+        CheckName(name);
 
         lock (_lock)
         {
@@ -102,6 +102,70 @@ public sealed class DiskCatalog : IDisposable
         }
     }
 
+    /// <summary>
+    /// Adds a disk on a SAN: connects to the NBD export at <paramref name="uri"/> (which must answer
+    /// now) and keeps the connection; it reconnects by itself when the server restarts.
+    /// </summary>
+    /// <exception cref="ArgumentException">A bad or taken name, or a URI that is not an NBD URI.</exception>
+    /// <exception cref="IOException">The export cannot be reached or refused the handshake.</exception>
+    public async Task<DiskRecord> CreateSanAsync(string name, string uri, ILogger? logger, CancellationToken cancellation)
+    {
+        CheckName(name);
+        if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("nbd" or "nbd+unix"))
+        {
+            throw new ArgumentException($"'{uri}' is not an NBD URI: write nbd+unix:///EXPORT?socket=PATH or nbd://HOST:PORT/EXPORT.");
+        }
+
+        lock (_lock)
+        {
+            if (_disks.ContainsKey(name))
+            {
+                throw new ArgumentException($"A disk named '{name}' exists already.");
+            }
+        }
+
+        var lun = await NbdLun.ConnectAsync(parsed, new NbdLunOptions(), logger, cancellation).ConfigureAwait(false);
+        lock (_lock)
+        {
+            if (_disks.ContainsKey(name))
+            {
+                Release(lun);
+                throw new ArgumentException($"A disk named '{name}' exists already.");
+            }
+
+            var record = new DiskRecord(name, uri, San: uri);
+            _disks.Add(name, record);
+            _open.Add(name, lun);
+            Save();
+            return record;
+        }
+    }
+
+    /// <summary>
+    /// Connects every SAN disk (at start); one whose server does not answer within
+    /// <paramref name="timeout"/> stays unavailable, with the reason logged, until it is added again.
+    /// </summary>
+    public async Task ConnectSanDisksAsync(TimeSpan timeout, ILogger logger, CancellationToken cancellation)
+    {
+        foreach (var disk in Disks.Where(d => d.IsSan))
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            deadline.CancelAfter(timeout);
+            try
+            {
+                var lun = await NbdLun.ConnectAsync(new Uri(disk.San!), new NbdLunOptions(), logger, deadline.Token).ConfigureAwait(false);
+                lock (_lock)
+                {
+                    _open[disk.Name] = lun;
+                }
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException or UriFormatException or ArgumentException)
+            {
+                logger.LogWarning("SAN disk {Disk} at {Uri} is unavailable: {Reason}", disk.Name, disk.San, e.Message);
+            }
+        }
+    }
+
     /// <summary>The disk with that name, or null.</summary>
     public DiskRecord? Find(string name)
     {
@@ -121,9 +185,9 @@ public sealed class DiskCatalog : IDisposable
                 return lun;
             }
 
-            if (!_disks.TryGetValue(name, out var disk) || !File.Exists(disk.Path))
+            if (!_disks.TryGetValue(name, out var disk) || disk.IsSan || !File.Exists(disk.Path))
             {
-                return null;
+                return null; // a SAN disk is open once connected, or unavailable
             }
 
             lun = FileLun.Open(disk.Path, new FileLunOptions { Direct = disk.Direct });
@@ -140,8 +204,13 @@ public sealed class DiskCatalog : IDisposable
         {
             if (_open.TryGetValue(disk.Name, out var lun))
             {
-                return (lun.Size, AllocatedBytes(disk.Path));
+                return (lun.Size, disk.IsSan ? -1 : AllocatedBytes(disk.Path));
             }
+        }
+
+        if (disk.IsSan)
+        {
+            return (-1, -1);
         }
 
         return File.Exists(disk.Path) ? (new FileInfo(disk.Path).Length & ~511L, AllocatedBytes(disk.Path)) : (0, 0);
@@ -153,6 +222,11 @@ public sealed class DiskCatalog : IDisposable
     public long Resize(string name, long bytes)
     {
         var disk = Find(name) ?? throw new KeyNotFoundException($"no disk named '{name}'");
+        if (disk.IsSan)
+        {
+            throw new ArgumentException($"Disk '{name}' is an export on a SAN ({disk.San}); resize it there.");
+        }
+
         var lun = (FileLun?)Open(name) ?? throw new KeyNotFoundException($"the image of disk '{name}' is gone: {disk.Path}");
         if (bytes <= 0 || bytes % 512 != 0)
         {
@@ -181,11 +255,11 @@ public sealed class DiskCatalog : IDisposable
 
             if (_open.Remove(name, out var lun))
             {
-                ((IDisposable)lun).Dispose();
+                Release(lun);
             }
 
             Save();
-            if (deleteImage)
+            if (deleteImage && !disk.IsSan)
             {
                 File.Delete(disk.Path);
             }
@@ -201,10 +275,32 @@ public sealed class DiskCatalog : IDisposable
         {
             foreach (var lun in _open.Values)
             {
-                lun.Dispose();
+                Release(lun);
             }
 
             _open.Clear();
+        }
+    }
+
+    private static void CheckName(string name)
+    {
+        if (name.Length is 0 or > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') || name[0] == '.')
+        {
+            throw new ArgumentException($"'{name}' is not a disk name: 1..64 letters, digits, '-', '_' or '.', not starting with '.'.");
+        }
+    }
+
+    private static void Release(ILun lun)
+    {
+        switch (lun)
+        {
+            case IDisposable disposable:
+                disposable.Dispose();
+                break;
+            case IAsyncDisposable asyncDisposable:
+                // The NBD client says goodbye to its server; a dead server cannot hold the daemon up.
+                asyncDisposable.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+                break;
         }
     }
 

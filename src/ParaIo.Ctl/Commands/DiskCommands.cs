@@ -13,6 +13,7 @@ internal static class DiskCommands
         help.Add(disk, "paraioctl disk create data --size 1G", "paraioctl disk attach data web", "paraioctl disk list");
         disk.Subcommands.Add(Create(runner, help));
         disk.Subcommands.Add(Adopt(runner, help));
+        disk.Subcommands.Add(San(runner, help));
         disk.Subcommands.Add(List(runner, help));
         disk.Subcommands.Add(Resize(runner, help));
         disk.Subcommands.Add(Delete(runner, help));
@@ -55,6 +56,23 @@ internal static class DiskCommands
         runner.SetAction(command, async context =>
         {
             var result = await context.ControlAsync("disk-adopt", context.Get(name)!, Path.GetFullPath(context.Get(path)!)).ConfigureAwait(false);
+            Show(context, result, () => DiskView.Created(context.Console, result));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command San(CommandRunner runner, HelpWithExamples help)
+    {
+        var name = new Argument<string>("NAME") { Description = "The disk's name." };
+        var uri = new Argument<string>("NBD-URI") { Description = "The export: nbd+unix:///EXPORT?socket=PATH or nbd://HOST:PORT/EXPORT. The server must answer now." };
+        var command = new Command("san", "Make an export on a SAN (an NBD server such as nbdkit or qemu-nbd) a disk. paraiod keeps the connection and reconnects when the server restarts; requests wait for it up to 30 s, then fail as I/O errors.");
+        help.Add(command, "paraioctl disk san shared 'nbd+unix:///?socket=/run/san/lun0.sock'", "paraioctl disk san vol1 nbd://192.0.2.10:10809/vol1");
+        command.Arguments.Add(name);
+        command.Arguments.Add(uri);
+        runner.SetAction(command, async context =>
+        {
+            var result = await context.ControlAsync("disk-san", context.Get(name)!, context.Get(uri)!).ConfigureAwait(false);
             Show(context, result, () => DiskView.Created(context.Console, result));
             return ExitCodes.Ok;
         });

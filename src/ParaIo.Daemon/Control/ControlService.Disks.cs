@@ -10,7 +10,7 @@ namespace ParaIo.Daemon.Control;
 /// <summary>The <c>disk-*</c> commands: image-file disks and their attachment to domains as <c>vbd</c> devices.</summary>
 public sealed partial class ControlService
 {
-    private const string DiskCommands = "disk-create NAME BYTES [PATH], disk-adopt NAME PATH, disk-list, disk-resize NAME BYTES, disk-delete NAME [keep-image], disk-attach DISK DOMAIN [r|w], disk-detach DISK DOMAIN";
+    private const string DiskCommands = "disk-create NAME BYTES [PATH], disk-adopt NAME PATH, disk-san NAME NBD-URI, disk-list, disk-resize NAME BYTES, disk-delete NAME [keep-image], disk-attach DISK DOMAIN [r|w], disk-detach DISK DOMAIN";
 
     private Task<string> DiskAsync(IReadOnlyList<string> arguments, CancellationToken cancellation)
     {
@@ -23,6 +23,7 @@ public sealed partial class ControlService
         {
             ("disk-create", 3 or 4) => Task.FromResult(DiskCreated(_disks.Create(arguments[1], Bytes(arguments[2]), arguments.Count == 4 ? arguments[3] : null))),
             ("disk-adopt", 3) => Task.FromResult(DiskCreated(_disks.Create(arguments[1], 0, arguments[2], adopt: true))),
+            ("disk-san", 3) => SanAsync(arguments[1], arguments[2], cancellation),
             ("disk-list", 1) => Task.FromResult(Ok(WriteDisks)),
             ("disk-resize", 3) => Task.FromResult(DiskResized(arguments[1], _disks.Resize(arguments[1], Bytes(arguments[2])))),
             ("disk-delete", 2 or 3) => Task.FromResult(DiskDeleted(arguments[1], arguments.Count == 3 && arguments[2] == "keep-image")),
@@ -30,6 +31,18 @@ public sealed partial class ControlService
             ("disk-detach", 3) => DetachAsync(arguments[1], arguments[2], cancellation),
             _ => Task.FromResult(Fail("EINVAL", $"unknown or malformed command '{string.Join(' ', arguments)}'; disk commands: {DiskCommands}")),
         };
+    }
+
+    private async Task<string> SanAsync(string name, string uri, CancellationToken cancellation)
+    {
+        try
+        {
+            return DiskCreated(await _disks!.CreateSanAsync(name, uri, _logger, cancellation).ConfigureAwait(false));
+        }
+        catch (IOException e)
+        {
+            return Fail("EIO", $"the SAN export at {uri} cannot be used: {e.Message}");
+        }
     }
 
     private static long Bytes(string text) =>
@@ -161,6 +174,7 @@ public sealed partial class ControlService
             w.WriteNumber("bytes", bytes);
             w.WriteNumber("allocatedBytes", allocated);
             w.WriteBoolean("direct", disk.Direct);
+            w.WriteString("kind", disk.IsSan ? "san" : "image");
             w.WriteStartArray("attachedTo");
             foreach (var user in Users(disk.Name))
             {

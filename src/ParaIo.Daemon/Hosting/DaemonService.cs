@@ -70,6 +70,8 @@ public sealed class DaemonService : IHostedService, IAsyncDisposable
             _loggers.CreateLogger<StoreServer>());
         _server.Start();
         _store = await StoreClient.ConnectAsync(socketPath, StoreAuthenticators.Dom0Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+        // SAN disks answer before their domains are published, or are reported unavailable.
+        await _disks.ConnectSanDisksAsync(TimeSpan.FromSeconds(10), _logger, cancellationToken).ConfigureAwait(false);
         await _domains.StartAsync(_store, cancellationToken).ConfigureAwait(false);
         if (!string.IsNullOrEmpty(_options.MetricsListen))
         {
