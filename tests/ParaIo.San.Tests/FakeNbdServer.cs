@@ -32,6 +32,9 @@ public enum FakeBehavior
 
     /// <summary>A correct handshake, then never a reply.</summary>
     NeverAnswers,
+
+    /// <summary>A correct handshake, then the connection is closed at the first request (a server killed mid-I/O, again and again).</summary>
+    HangsUp,
 }
 
 /// <summary>
@@ -186,7 +189,7 @@ internal sealed class FakeNbdServer : IAsyncDisposable
             var cookie = BinaryPrimitives.ReadUInt64BigEndian(request.AsSpan(8));
             var offset = (int)BinaryPrimitives.ReadUInt64BigEndian(request.AsSpan(16));
             var length = (int)BinaryPrimitives.ReadUInt32BigEndian(request.AsSpan(24));
-            if (command == 2)
+            if (command == 2 || Behavior == FakeBehavior.HangsUp)
             {
                 return;
             }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using ParaIo.Backend.San;
 
@@ -93,6 +94,73 @@ public sealed class HostileServerTests
         Assert.IsTrue(lun.IsConnected);
         Assert.AreEqual(0, lun.RetriedRequests);
         Assert.AreEqual(1, server.Accepted);
+    }
+
+    [TestMethod]
+    public async Task ARequestOnAFailedConnectionIsFaultedAtOnce()
+    {
+        await using var server = new FakeNbdServer(FakeBehavior.HangsUp);
+        await using var client = await NbdClient.ConnectAsync(server.Uri, Short.Client, CancellationToken.None).Within();
+        await Assert.ThrowsExactlyAsync<NbdConnectionException>(() => client.ReadAsync(0, new byte[4096]).AsTask().Within());
+        await client.Closed.Within();
+
+        // Its status says it failed, not only GetResult: a caller that finds a task completed
+        // successfully takes it as done and never looks for an exception.
+        var refused = client.ReadAsync(0, new byte[4096]);
+
+        Assert.IsTrue(refused.IsFaulted);
+        Assert.IsFalse(refused.IsCompletedSuccessfully);
+        await Assert.ThrowsExactlyAsync<NbdConnectionException>(() => refused.AsTask());
+    }
+
+    [TestMethod]
+    public async Task AnErrorReplyFaultsTheRequestsTask()
+    {
+        await using var server = new FakeNbdServer(FakeBehavior.EioReply);
+        await using var client = await NbdClient.ConnectAsync(server.Uri, Short.Client, CancellationToken.None).Within();
+
+        var io = client.WriteAsync(0, new byte[512]);
+
+        Assert.IsTrue(await Waits.UntilAsync(() => io.IsCompleted), "the server answers");
+        Assert.IsTrue(io.IsFaulted);
+        var failure = await Assert.ThrowsExactlyAsync<NbdServerErrorException>(() => io.AsTask());
+        Assert.AreEqual(5, failure.Error);
+    }
+
+    [TestMethod]
+    public async Task RequestsMadeWhileTheConnectionDiesAreRetriedUntilTheDeadline()
+    {
+        // Every connection dies at its first request, so requests keep arriving after the client
+        // failed and before the LUN noticed: the client refuses them at once, and the LUN must
+        // still take that for a lost connection and retry them, not hand the refusal on.
+        await using var server = new FakeNbdServer(FakeBehavior.HangsUp);
+        var options = new NbdLunOptions
+        {
+            ReconnectDeadline = Short.ReconnectDeadline,
+            Client = new NbdClientOptions { RequestTimeout = Short.Client.RequestTimeout, ConnectTimeout = Short.Client.ConnectTimeout, MaxInFlight = 4096 },
+        };
+        await using var lun = await NbdLun.ConnectAsync(server.Uri, options, CancellationToken.None).Within();
+        var buffer = new byte[4096];
+        var requests = await Task.Run(() =>
+        {
+            var made = new List<Task>();
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < TimeSpan.FromMilliseconds(200) && made.Count < 100_000)
+            {
+                made.Add(lun.ReadAsync(0, buffer).AsTask());
+                Thread.SpinWait(500);
+            }
+
+            return made;
+        });
+
+        foreach (var request in requests)
+        {
+            var failure = await Assert.ThrowsExactlyAsync<IOException>(() => request.Within());
+            StringAssert.Contains(failure.Message, "did not come back within 0.5 s");
+        }
+
+        Assert.IsTrue(server.Accepted >= 2, "the LUN tried again on a new connection");
     }
 
     private const int NbdWire32Mib = 32 << 20;

@@ -99,34 +99,52 @@ internal sealed class NbdRequest : IValueTaskSource
 
     public void GetResult(short token)
     {
-        _core.GetResult(token);
-        var failure = _failure;
-        var error = _error;
-        var command = Command;
-        var offset = Offset;
-        var length = Length;
-        _failure = null;
-        _owner.Return(this);
-        if (failure is not null)
+        // A wrong token or a request not yet answered throws here, before the slot could go back
+        // to the free list twice or while it is still in flight.
+        if (_core.GetStatus(token) == ValueTaskSourceStatus.Pending)
         {
-            // A new exception for each request: one connection failure fails many at once, on many threads.
-            throw new NbdConnectionException(failure.Message, failure);
+            throw new InvalidOperationException("The NBD request has not completed.");
         }
 
-        if (error != 0)
+        try
         {
-            throw ServerError(error, command, offset, length);
+            _core.GetResult(token);
+        }
+        finally
+        {
+            _owner.Return(this);
         }
     }
 
     private static NbdServerErrorException ServerError(int error, ushort command, long offset, uint length) =>
         new(error, $"The NBD server answered {NbdWire.CommandName(command)} of {length} bytes at {offset} with {NbdWire.ErrorName(error)}.");
 
+    /// <summary>
+    /// The last holder completes the caller's task, faulted when the request failed: its status
+    /// must say so (a caller that finds the task completed successfully takes no result and
+    /// catches nothing, so a failure reported only by <see cref="GetResult"/> would skip it).
+    /// </summary>
     private void Release()
     {
-        if (Interlocked.Decrement(ref _holders) == 0)
+        if (Interlocked.Decrement(ref _holders) != 0)
         {
-            Payload = default; // the caller's memory is not kept past its task
+            return;
+        }
+
+        Payload = default; // the caller's memory is not kept past its task
+        if (_failure is { } failure)
+        {
+            _failure = null;
+
+            // A new exception for each request: one connection failure fails many at once, on many threads.
+            _core.SetException(new NbdConnectionException(failure.Message, failure));
+        }
+        else if (_error != 0)
+        {
+            _core.SetException(ServerError(_error, Command, Offset, Length));
+        }
+        else
+        {
             _core.SetResult(0);
         }
     }
