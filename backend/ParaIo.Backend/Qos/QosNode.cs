@@ -11,6 +11,7 @@ namespace ParaIo.Backend.Qos;
 public sealed class QosNode
 {
     private readonly List<QosNode> _children = [];
+    private object _settings;
     private QueueEntry[]? _queue;
     private int _head;
     private int _count;
@@ -47,7 +48,7 @@ public sealed class QosNode
         Scheduler = scheduler;
         Parent = parent;
         Name = name;
-        Settings = settings;
+        _settings = settings;
         Depth = parent is null ? 0 : parent.Depth + 1;
         _refreshedAt = now;
         _windowStart = now;
@@ -71,8 +72,13 @@ public sealed class QosNode
     /// <summary>Whether work is queued or admitted here (a flow without classes, or a class).</summary>
     public bool IsLeaf => Depth > 0 && _children.Count == 0;
 
-    /// <summary>The service level as last set.</summary>
-    public QosSettings Settings { get; internal set; }
+    /// <summary>The service level as last set; safe to read while another thread changes it.</summary>
+    public QosSettings Settings
+    {
+        // Boxed so that a reader never sees half of an update; boxes are made only when settings change.
+        get => (QosSettings)Volatile.Read(ref _settings);
+        internal set => Volatile.Write(ref _settings, value);
+    }
 
     /// <summary>Whether <see cref="PortScheduler.Remove"/> took the node out of its tree.</summary>
     public bool IsRemoved { get; internal set; }
