@@ -132,7 +132,33 @@ public sealed class ReconnectTests
 
     private static async Task Signal(SanServer server, string signal)
     {
-        using var kill = Process.Start("kill", ["-" + signal, server.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        var pid = server.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var kill = Process.Start("kill", ["-" + signal, pid]);
         await kill.WaitForExitAsync().Within();
+        if (signal == "STOP")
+        {
+            // The signal is delivered asynchronously: wait until every thread of the server is
+            // stopped ('T' in /proc/PID/task/*/stat), or a request sent now may still be answered.
+            var deadline = Stopwatch.StartNew();
+            while (!Directory.EnumerateDirectories($"/proc/{pid}/task").All(task => StateOf(Path.Combine(task, "stat")) == 'T'))
+            {
+                Assert.IsLessThan(TimeSpan.FromSeconds(5), deadline.Elapsed, "nbdkit did not stop");
+                await Task.Delay(5);
+            }
+        }
+    }
+
+    private static char StateOf(string statFile)
+    {
+        try
+        {
+            var stat = File.ReadAllText(statFile);
+            var afterName = stat.LastIndexOf(')');
+            return afterName > 0 && afterName + 2 < stat.Length ? stat[afterName + 2] : '?';
+        }
+        catch (IOException)
+        {
+            return 'T'; // a thread that is gone answers nothing either
+        }
     }
 }
