@@ -21,6 +21,21 @@ public sealed class NetBackendOptions
     /// <summary>Offer TCPv4 and TCPv6 GSO.</summary>
     public bool Gso { get; init; } = true;
 
+    /// <summary>
+    /// Bytes of frames each rx queue holds for a guest that has too few buffers posted, until it
+    /// posts more (Linux netback's <c>rx_queue_max</c>, 512 KiB); beyond, frames are dropped. 0: none held.
+    /// </summary>
+    public int RxBacklogBytes { get; init; } = 512 * 1024;
+
+    /// <summary>Frames each rx queue holds at most, whatever their size (see <see cref="RxBacklogBytes"/>).</summary>
+    public int RxBacklogFrames { get; init; } = 1024;
+
+    /// <summary>
+    /// How long frames may wait for a guest that posts no rx buffers before they are dropped
+    /// (Linux netback's rx stall timeout); a guest that stalls cannot pin its backlog for ever.
+    /// </summary>
+    public TimeSpan RxStallTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Throws when an option is out of range.</summary>
     public void Validate()
     {
@@ -29,5 +44,10 @@ public sealed class NetBackendOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(Spin, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(TxBatch, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(MaxPersistentGrants);
+        ArgumentOutOfRangeException.ThrowIfNegative(RxBacklogBytes);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(RxBacklogBytes, 64 * 1024 * 1024);
+        ArgumentOutOfRangeException.ThrowIfNegative(RxBacklogFrames);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(RxBacklogFrames, 65536);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RxStallTimeout, TimeSpan.Zero);
     }
 }
