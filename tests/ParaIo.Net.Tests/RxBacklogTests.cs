@@ -139,7 +139,7 @@ public sealed class RxBacklogTests
         await using var rig = new NetRig(new NetBackendOptions { RxBacklogBytes = Bound });
         var (guest, back) = ConnectGuest(rig, 8);
         var source = rig.AddCapture("uplink");
-        Assert.AreEqual(0, back.RxBacklogStorageBytes); // nothing rented before a frame waits
+        Assert.AreEqual(0, back.RxBacklogStorageBytes); // nothing rented while nothing waits
 
         var frame = Frames.Build(MacAddress.Broadcast, Frames.Mac(100), 9000, 1);
         var delivered = 0L;
@@ -152,7 +152,7 @@ public sealed class RxBacklogTests
             }
 
             // The bridge's thread copies frames into the backlog without allocating (the first
-            // round rents the storage).
+            // round's rent allocates the pooled storage; later rounds find it in the pool).
             if (round > 0)
             {
                 Assert.AreEqual(0, GC.GetAllocatedBytesForCurrentThread() - before, $"round {round}");
@@ -161,6 +161,7 @@ public sealed class RxBacklogTests
             Assert.IsTrue(back.RxBacklogStorageBytes is > 0 and <= Bound, $"round {round}: {back.RxBacklogStorageBytes}");
             delivered += guest.Receive(14, post: 42).Count; // 14 of 9000 bytes fit in 128 KiB, 3 buffers each
             Assert.IsTrue(Waits.Until(() => back.RxBacklogFrames == 0));
+            Assert.AreEqual(0, back.RxBacklogStorageBytes, "a backlog that emptied returns its storage");
         }
 
         Assert.AreEqual(50 * 14, delivered);

@@ -10,12 +10,16 @@ namespace ParaIo.Backend.Net;
 /// descriptors); a frame that does not fit is refused, never waited for.
 /// </summary>
 /// <remarks>
-/// Not thread-safe: used under its queue's rx lock. The byte array is rented from the shared pool
-/// the first time a frame waits and returned at <see cref="Release"/>, so an rx queue that never
-/// backs up holds none, and no frame allocates.
+/// Not thread-safe: used under its queue's rx lock. The byte array is rented from a pool
+/// when a frame waits in an empty backlog and returned when the backlog empties again, so only an
+/// rx queue that is behind holds one, and no frame allocates.
 /// </remarks>
 internal sealed class RxBacklog
 {
+    // Its own pool: the shared one keeps returned arrays per thread, and a backlog fills on the
+    // bridge's threads and empties on its rx thread. Holds at most 32 arrays of each size.
+    private static readonly ArrayPool<byte> s_storage = ArrayPool<byte>.Create(64 * 1024 * 1024, 32);
+
     private readonly int _capacityBytes;
     private readonly Entry[] _entries;
     private byte[]? _bytes;
@@ -37,7 +41,7 @@ internal sealed class RxBacklog
     /// <summary>Bytes of the frames held.</summary>
     public int Bytes => _held;
 
-    /// <summary>Bytes of storage rented (0 until a frame first waits; at most the byte bound).</summary>
+    /// <summary>Bytes of storage rented (0 while nothing waits; else the byte bound).</summary>
     public int StorageBytes => _bytes is null ? 0 : _capacityBytes;
 
     /// <summary>Copies <paramref name="frame"/> (bytes and offloads) in behind the others; false when it does not fit.</summary>
@@ -84,7 +88,7 @@ internal sealed class RxBacklog
             }
         }
 
-        _bytes ??= ArrayPool<byte>.Shared.Rent(_capacityBytes);
+        _bytes ??= s_storage.Rent(_capacityBytes);
         frame.CopyTo(0, _bytes.AsSpan(offset, length));
         var tail = _head + _count;
         if (tail >= _entries.Length)
@@ -128,6 +132,7 @@ internal sealed class RxBacklog
             _head = 0;
             _read = 0;
             _write = 0;
+            ReturnStorage(); // an rx queue that caught up holds no memory
         }
         else
         {
@@ -148,17 +153,16 @@ internal sealed class RxBacklog
         return dropped;
     }
 
-    /// <summary>Forgets every frame and returns the storage to the pool; returns how many frames there were.</summary>
-    public int Release()
+    /// <summary>Forgets every frame (which returns the storage to the pool); returns how many there were.</summary>
+    public int Release() => Clear();
+
+    private void ReturnStorage()
     {
-        var dropped = Clear();
         if (_bytes is { } bytes)
         {
             _bytes = null;
-            ArrayPool<byte>.Shared.Return(bytes);
+            s_storage.Return(bytes);
         }
-
-        return dropped;
     }
 
     /// <summary>Where one waiting frame is and what the sender said about it.</summary>
