@@ -128,9 +128,9 @@ public sealed class DataPathTests
     }
 
     [TestMethod]
-    public async Task NoPostedBuffersDropsAndCountsWhileOthersCarryOn()
+    public async Task NoPostedBuffersWithoutBacklogDropsAndCountsWhileOthersCarryOn()
     {
-        await using var rig = new NetRig();
+        await using var rig = new NetRig(new NetBackendOptions { RxBacklogBytes = 0 });
         var one = rig.Connect(1);
         var two = rig.Connect(2);
         var (_, starved) = rig.ConnectRaw(3); // posts no rx buffers at all

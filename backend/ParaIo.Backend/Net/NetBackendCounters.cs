@@ -14,6 +14,7 @@ public sealed class NetBackendCounters
     private long _rxFrames;
     private long _rxBytes;
     private long _rxGso;
+    private long _rxBacklogged;
 
     /// <summary>Frames the guest sent that went to the bridge.</summary>
     public long TxFrames => Volatile.Read(ref _txFrames);
@@ -32,6 +33,9 @@ public sealed class NetBackendCounters
 
     /// <summary>Of <see cref="RxFrames"/>, the GSO ones.</summary>
     public long RxGsoFrames => Volatile.Read(ref _rxGso);
+
+    /// <summary>Frames for the guest that waited in a backlog for buffers (delivered later, or dropped as <see cref="NetRxDrop.Stalled"/>).</summary>
+    public long RxBacklogged => Volatile.Read(ref _rxBacklogged);
 
     /// <summary>Tx frames dropped as malformed for <paramref name="reason"/>.</summary>
     public long Malformed(NetTxMalformed reason) => Volatile.Read(ref _malformed[(int)reason]);
@@ -62,6 +66,16 @@ public sealed class NetBackendCounters
         if (gso)
         {
             Interlocked.Increment(ref _rxGso);
+        }
+    }
+
+    internal void CountRxBacklogged() => Interlocked.Increment(ref _rxBacklogged);
+
+    internal void CountRxDrop(NetRxDrop reason, int frames)
+    {
+        if (frames > 0)
+        {
+            Interlocked.Add(ref _rxDrops[(int)reason], frames);
         }
     }
 

@@ -18,12 +18,18 @@ namespace ParaIo.Backend.Net;
 /// Malformed tx frames (<see cref="NetTxMalformed"/>) are answered ERROR and counted; the rules
 /// Linux's netback treats as a malicious frontend — more than 20 slots, a slot across its page,
 /// a frame published in part, a bad extra-info slot, a ring overrun — stop the device with
-/// <see cref="FailureReason"/>. A frame for the guest that finds too few posted buffers is
-/// dropped and counted (<see cref="NetRxDrop"/>), never queued.
+/// <see cref="FailureReason"/>. A frame for the guest that finds too few posted buffers waits in
+/// its queue's backlog, bounded by <see cref="NetBackendOptions.RxBacklogBytes"/> and
+/// <see cref="NetBackendOptions.RxBacklogFrames"/> (Linux netback's <c>rx_queue_max</c>), and
+/// reaches the guest in order once it posts buffers; a frame that finds the backlog full is
+/// dropped and counted (<see cref="NetRxDrop"/>), and so is a backlog the guest leaves untaken for
+/// <see cref="NetBackendOptions.RxStallTimeout"/>.
 /// </para>
 /// <para>
-/// Threads: one tx thread per queue. The rx side has no thread: the bridge calls the port on
-/// the thread of the frame's source port, and each rx ring is driven under its own lock.
+/// Threads: per queue, a tx thread and an rx thread. The bridge calls the port on the thread of
+/// the frame's source port, which copies the frame into the guest's buffers or the backlog and
+/// never waits; each rx ring is driven under its own lock. The rx thread sleeps on the rx ring's
+/// request port while frames wait and drains them when the guest posts buffers.
 /// </para>
 /// </remarks>
 public sealed class NetBackendDevice : IBackendDevice
@@ -101,6 +107,12 @@ public sealed class NetBackendDevice : IBackendDevice
     internal CancellationToken StopToken => _stop.Token;
 
     internal bool Stopping => Volatile.Read(ref _failure) is not null || _stop.IsCancellationRequested;
+
+    /// <summary>Frames waiting in the queues' backlogs for rx buffers, for tests and diagnostics.</summary>
+    public int RxBacklogFrames => _queues.Sum(q => q.BacklogFrames);
+
+    /// <summary>Bytes of backlog storage the queues hold, for tests and diagnostics.</summary>
+    public int RxBacklogStorageBytes => _queues.Sum(q => q.BacklogStorageBytes);
 
     /// <summary>Grants each queue keeps mapped, tx and rx, for tests and diagnostics.</summary>
     public int PersistentGrants => _queues.Sum(q => q.PersistentGrants);

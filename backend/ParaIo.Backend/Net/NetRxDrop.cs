@@ -3,7 +3,7 @@ namespace ParaIo.Backend.Net;
 /// <summary>Why a frame for the guest was dropped.</summary>
 public enum NetRxDrop
 {
-    /// <summary>The guest had not posted enough rx buffers.</summary>
+    /// <summary>The guest had not posted enough rx buffers and no backlog is kept (<see cref="NetBackendOptions.RxBacklogBytes"/> 0).</summary>
     NoBuffers,
 
     /// <summary>The frame needs several buffers and the frontend did not offer <c>feature-sg</c>.</summary>
@@ -17,4 +17,10 @@ public enum NetRxDrop
 
     /// <summary>The device is stopping or stopped.</summary>
     Stopped,
+
+    /// <summary>The guest had too few rx buffers posted and its queue's backlog was full.</summary>
+    BacklogFull,
+
+    /// <summary>The frame waited in the backlog while the guest posted no buffers for <see cref="NetBackendOptions.RxStallTimeout"/>.</summary>
+    Stalled,
 }

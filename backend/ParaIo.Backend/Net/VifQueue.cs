@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using ParaIo.Backend.Bridge;
 using ParaIo.Protocol.Net;
 using ParaIo.RingBuffer.Grants;
@@ -9,7 +10,8 @@ namespace ParaIo.Backend.Net;
 
 /// <summary>
 /// One queue pair of a vif: the tx ring with its thread, and the rx ring driven under a lock by
-/// whichever thread the bridge delivers on.
+/// whichever thread the bridge delivers on. Frames that find too few rx buffers wait in a bounded
+/// backlog, which an rx thread drains when the guest posts more.
 /// </summary>
 internal sealed unsafe class VifQueue
 {
@@ -21,6 +23,7 @@ internal sealed unsafe class VifQueue
     private readonly GrantCache _txGrants;
     private readonly GrantCache _rxGrants;
     private readonly Thread _txThread;
+    private readonly Thread? _rxThread;
     private readonly Lock _rxLock = new();
 
     // Private to the tx thread: the copies of one frame's slots and its mappings.
@@ -28,6 +31,16 @@ internal sealed unsafe class VifQueue
     private readonly NetifTxRequest[] _extras = new NetifTxRequest[NetifProtocol.MaxExtraSlots];
     private readonly GrantMapping[] _txMappings = new GrantMapping[NetifProtocol.FatalSlots];
     private readonly EthernetFrame _frame = new(NetifProtocol.FatalSlots);
+
+    // Under _rxLock: frames waiting for buffers (null: none are held), the view of the oldest one,
+    // rx requests taken off the ring while too few for it (so req_event could be armed past them),
+    // and when the backlog last moved or filled (TickCount64, for the stall timeout).
+    private readonly RxBacklog? _backlog;
+    private readonly EthernetFrame _backlogFrame = new(1);
+    private readonly NetifRxRequest[] _stash;
+    private int _stashHead;
+    private int _stashCount;
+    private long _backlogSince;
     private bool _rxClosed;
     private RxPushBatch? _deferredBy; // under _rxLock: the batch that will publish this rx ring's responses
 
@@ -40,21 +53,64 @@ internal sealed unsafe class VifQueue
         _txGrants = new GrantCache(mapper, GrantAccess.Read, persistent, device.Options.MaxPersistentGrants);
         _rxGrants = new GrantCache(mapper, GrantAccess.Write, persistent, device.Options.MaxPersistentGrants);
         _txThread = new Thread(ServeTx) { IsBackground = true, Name = $"vif {device.Address} tx{index}" };
+        _stash = new NetifRxRequest[rx.Ring.Size];
+        var options = device.Options;
+        if (options.RxBacklogBytes > 0 && options.RxBacklogFrames > 0)
+        {
+            _backlog = new RxBacklog(options.RxBacklogBytes, options.RxBacklogFrames);
+            _rxThread = new Thread(ServeRx) { IsBackground = true, Name = $"vif {device.Address} rx{index}" };
+        }
+    }
+
+    /// <summary>Frames waiting in the backlog.</summary>
+    public int BacklogFrames
+    {
+        get
+        {
+            lock (_rxLock)
+            {
+                return _backlog?.Count ?? 0;
+            }
+        }
+    }
+
+    /// <summary>Bytes of backlog storage held (0 until a frame first waits, at most the bound).</summary>
+    public int BacklogStorageBytes
+    {
+        get
+        {
+            lock (_rxLock)
+            {
+                return _backlog?.StorageBytes ?? 0;
+            }
+        }
     }
 
     public int PersistentGrants => _txGrants.Count + _rxGrants.Count;
 
-    public void Start() => _txThread.Start();
+    public void Start()
+    {
+        _txThread.Start();
+        _rxThread?.Start();
+    }
 
-    /// <summary>Wakes the tx thread if it sleeps, so it sees the device stopping.</summary>
-    public void Interrupt() => _tx.Requests.Interrupt();
+    /// <summary>Wakes the tx and rx threads if they sleep, so they see the device stopping.</summary>
+    public void Interrupt()
+    {
+        _tx.Requests.Interrupt();
+        _rx.Requests.Interrupt();
+    }
 
-    /// <summary>After the tx thread ended and the port left the bridge: unmaps everything.</summary>
+    /// <summary>After the tx thread ended and the port left the bridge: drops what waits, unmaps everything.</summary>
     public void Close()
     {
+        // The stop token is cancelled, so the rx thread's wait returns and it sees the device stopping.
+        _rxThread?.Join();
         lock (_rxLock)
         {
             _rxClosed = true;
+            _device.Counters.CountRxDrop(NetRxDrop.Stopped, _backlog?.Release() ?? 0);
+            _stashCount = 0;
             _rxGrants.Clear();
             _rx.Dispose();
         }
@@ -322,7 +378,11 @@ internal sealed unsafe class VifQueue
         return false;
     }
 
-    /// <summary>Copies one frame into buffers the guest posted on this queue's rx ring, or drops it.</summary>
+    /// <summary>
+    /// Copies one frame into buffers the guest posted on this queue's rx ring; when too few are
+    /// posted, copies it into the backlog to wait for more, behind any frames already waiting;
+    /// drops it when the backlog is full too. Never waits for the guest.
+    /// </summary>
     public bool Deliver(in EgressFrame frame)
     {
         var counters = _device.Counters;
@@ -335,14 +395,12 @@ internal sealed unsafe class VifQueue
             return false;
         }
 
-        var dataSlots = NetifProtocol.PagesFor(length);
-        if (dataSlots > 1 && !features.ScatterGather)
+        if (NetifProtocol.PagesFor(length) > 1 && !features.ScatterGather)
         {
             counters.CountRxDrop(NetRxDrop.NeedsScatterGather);
             return false;
         }
 
-        var needed = dataSlots + (gso != FrameGso.None ? 1 : 0);
         lock (_rxLock)
         {
             var ring = _rx.Ring;
@@ -352,53 +410,20 @@ internal sealed unsafe class VifQueue
                 return false;
             }
 
-            if (ring.UnconsumedRequests < needed)
+            // Frames that waited go first: a newer frame never overtakes them.
+            if (_backlog is { Count: > 0 })
             {
-                if (ring.Fault is { } fault)
-                {
-                    _device.Fail(fault.Reason);
-                    counters.CountRxDrop(NetRxDrop.Stopped);
-                    return false;
-                }
-
-                counters.CountRxDrop(NetRxDrop.NoBuffers);
-                return false;
+                DrainBacklog(ring);
             }
 
-            var flags = NetRxFlags.None;
-            if (frame.Offload.ChecksumBlank)
+            if (_backlog is { Count: > 0 } || Posted(ring) < SlotsFor(length, gso))
             {
-                flags |= NetRxFlags.ChecksumBlank | NetRxFlags.DataValidated;
-            }
-            else if (frame.Offload.DataValidated)
-            {
-                flags |= NetRxFlags.DataValidated;
+                return Hold(ring, frame);
             }
 
-            var bad = false;
-            var offset = 0;
-            for (var i = 0; i < dataSlots; i++)
-            {
-                var chunk = Math.Min(NetifProtocol.PageSize, length - offset);
-                var slotFlags = i + 1 < dataSlots ? NetRxFlags.MoreData : NetRxFlags.None;
-                if (i == 0)
-                {
-                    slotFlags |= flags | (gso != FrameGso.None ? NetRxFlags.ExtraInfo : NetRxFlags.None);
-                }
-
-                bad |= !CopyInto(ring, frame, offset, chunk, slotFlags);
-                offset += chunk;
-                if (i == 0 && gso != FrameGso.None)
-                {
-                    // The extra-info slot follows the first response and uses up one posted buffer.
-                    ring.TryConsumeRequest(out _);
-                    var extra = NetifExtraInfo.Gso((NetifGsoType)gso, frame.Offload.GsoSize);
-                    ring.WriteResponse(NetifProtocol.AsRxResponse(ref extra));
-                }
-            }
-
+            var delivered = WriteFrame(ring, frame);
             PublishOrDefer();
-            if (bad)
+            if (!delivered)
             {
                 counters.CountRxDrop(NetRxDrop.BadGrant);
                 return false;
@@ -407,6 +432,225 @@ internal sealed unsafe class VifQueue
 
         counters.CountRx(length, gso != FrameGso.None);
         return true;
+    }
+
+    /// <summary>Buffers a frame needs: one a page of data, and one for the GSO extra-info slot.</summary>
+    private static int SlotsFor(int length, FrameGso gso) => NetifProtocol.PagesFor(length) + (gso != FrameGso.None ? 1 : 0);
+
+    /// <summary>Buffers at hand: those taken into the stash and those posted on the ring. Caller holds the rx lock.</summary>
+    private int Posted(BackRing<NetifRxRequest, NetifRxResponse> ring) => _stashCount + ring.UnconsumedRequests;
+
+    /// <summary>Puts a frame that found too few buffers into the backlog, or drops it. Caller holds the rx lock.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool Hold(BackRing<NetifRxRequest, NetifRxResponse> ring, in EgressFrame frame)
+    {
+        var counters = _device.Counters;
+        if (ring.Fault is { } fault)
+        {
+            _device.Fail(fault.Reason);
+            counters.CountRxDrop(NetRxDrop.Stopped);
+            return false;
+        }
+
+        var backlog = _backlog;
+        if (backlog is null)
+        {
+            counters.CountRxDrop(NetRxDrop.NoBuffers);
+            return false;
+        }
+
+        var wasEmpty = backlog.Count == 0;
+        if (!backlog.TryAdd(frame))
+        {
+            counters.CountRxDrop(NetRxDrop.BacklogFull);
+            return false;
+        }
+
+        counters.CountRxBacklogged();
+        if (wasEmpty)
+        {
+            // The rx thread sleeps while nothing waits: wake it (our own end of the guest's
+            // request port) so it arms req_event and drains once the guest posts buffers.
+            _backlogSince = Environment.TickCount64;
+            _rx.Requests.Notify();
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Copies waiting frames, oldest first, into posted buffers while there are enough for the
+    /// oldest, and publishes their responses. Caller holds the rx lock.
+    /// </summary>
+    private void DrainBacklog(BackRing<NetifRxRequest, NetifRxResponse> ring)
+    {
+        var backlog = _backlog!;
+        var counters = _device.Counters;
+        var moved = false;
+        while (backlog.Count > 0)
+        {
+            ref readonly var oldest = ref backlog.Oldest;
+            var gso = oldest.Offload.Gso;
+            var length = oldest.Length;
+            if (Posted(ring) < SlotsFor(length, gso))
+            {
+                break;
+            }
+
+            backlog.LoadOldest(_backlogFrame);
+            var delivered = WriteFrame(ring, new EgressFrame(_backlogFrame, EgressFrame.TagEdit.None, 0));
+            _backlogFrame.Clear();
+            backlog.RemoveOldest();
+            moved = true;
+            if (delivered)
+            {
+                counters.CountRx(length, gso != FrameGso.None);
+            }
+            else
+            {
+                counters.CountRxDrop(NetRxDrop.BadGrant);
+            }
+        }
+
+        if (moved)
+        {
+            _backlogSince = Environment.TickCount64; // the guest is taking frames: not stalled
+            PublishOrDefer();
+        }
+    }
+
+    /// <summary>
+    /// Serves the backlog: sleeps on the rx ring's request port while frames wait, with req_event
+    /// armed so the guest's next posting wakes it, and drains them in order; drops them if the
+    /// guest posts nothing for <see cref="NetBackendOptions.RxStallTimeout"/>. While nothing
+    /// waits it sleeps until <see cref="Hold"/> wakes it, so an idle queue costs no CPU.
+    /// </summary>
+    private void ServeRx()
+    {
+        var port = _rx.Requests;
+        var stallMs = (long)_device.Options.RxStallTimeout.TotalMilliseconds;
+        var waitMs = (int)Math.Clamp(stallMs / 4, 1, IdleTimeoutMs);
+        try
+        {
+            while (!_device.Stopping)
+            {
+                var waiting = false;
+                lock (_rxLock)
+                {
+                    var backlog = _backlog!;
+                    if (_rxClosed)
+                    {
+                        break;
+                    }
+
+                    if (backlog.Count > 0)
+                    {
+                        var ring = _rx.Ring;
+                        DrainBacklog(ring);
+                        if (ring.Fault is { } fault)
+                        {
+                            _device.Fail(fault.Reason);
+                            break;
+                        }
+
+                        if (backlog.Count > 0 && Environment.TickCount64 - _backlogSince >= stallMs)
+                        {
+                            _device.Counters.CountRxDrop(NetRxDrop.Stalled, backlog.Clear());
+                        }
+                        else if (backlog.Count > 0)
+                        {
+                            // Take what is posted (too little for the oldest frame) into the stash,
+                            // so req_event can be armed past it: the guest's next posting notifies.
+                            StashPosted(ring);
+                            if (ring.FinalCheckForRequests())
+                            {
+                                continue; // posted meanwhile: drain again
+                            }
+
+                            waiting = true;
+                        }
+                    }
+                }
+
+                port.Wait(TimeSpan.Zero, waiting ? waitMs : IdleTimeoutMs, _device.StopToken);
+            }
+        }
+        catch (Exception e)
+        {
+            _device.LogError(e, "rx thread failed");
+            _device.Fail("the network backend's rx thread failed: " + e.Message);
+        }
+    }
+
+    /// <summary>Consumes every posted request into the stash (private copies). Caller holds the rx lock.</summary>
+    private void StashPosted(BackRing<NetifRxRequest, NetifRxResponse> ring)
+    {
+        // Consumed and unanswered requests never exceed the ring's size, so the stash cannot overflow.
+        while (_stashCount < _stash.Length && ring.TryConsumeRequest(out var request))
+        {
+            var tail = _stashHead + _stashCount;
+            _stash[tail >= _stash.Length ? tail - _stash.Length : tail] = request;
+            _stashCount++;
+        }
+    }
+
+    /// <summary>The next posted buffer: the oldest stashed one, else the next on the ring.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void TakeBuffer(BackRing<NetifRxRequest, NetifRxResponse> ring, out NetifRxRequest request)
+    {
+        if (_stashCount == 0)
+        {
+            ring.TryConsumeRequest(out request);
+            return;
+        }
+
+        request = _stash[_stashHead];
+        _stashHead = _stashHead + 1 == _stash.Length ? 0 : _stashHead + 1;
+        _stashCount--;
+    }
+
+    /// <summary>
+    /// Writes one frame into posted buffers (the caller checked there are enough), responses in
+    /// ring order. False when a buffer's grant was refused (that slot is answered ERROR).
+    /// </summary>
+    private bool WriteFrame(BackRing<NetifRxRequest, NetifRxResponse> ring, in EgressFrame frame)
+    {
+        var length = frame.Length;
+        var gso = frame.Offload.Gso;
+        var dataSlots = NetifProtocol.PagesFor(length);
+        var flags = NetRxFlags.None;
+        if (frame.Offload.ChecksumBlank)
+        {
+            flags |= NetRxFlags.ChecksumBlank | NetRxFlags.DataValidated;
+        }
+        else if (frame.Offload.DataValidated)
+        {
+            flags |= NetRxFlags.DataValidated;
+        }
+
+        var bad = false;
+        var offset = 0;
+        for (var i = 0; i < dataSlots; i++)
+        {
+            var chunk = Math.Min(NetifProtocol.PageSize, length - offset);
+            var slotFlags = i + 1 < dataSlots ? NetRxFlags.MoreData : NetRxFlags.None;
+            if (i == 0)
+            {
+                slotFlags |= flags | (gso != FrameGso.None ? NetRxFlags.ExtraInfo : NetRxFlags.None);
+            }
+
+            bad |= !CopyInto(ring, frame, offset, chunk, slotFlags);
+            offset += chunk;
+            if (i == 0 && gso != FrameGso.None)
+            {
+                // The extra-info slot follows the first response and uses up one posted buffer.
+                TakeBuffer(ring, out _);
+                var extra = NetifExtraInfo.Gso((NetifGsoType)gso, frame.Offload.GsoSize);
+                ring.WriteResponse(NetifProtocol.AsRxResponse(ref extra));
+            }
+        }
+
+        return !bad;
     }
 
     /// <summary>
@@ -454,7 +698,7 @@ internal sealed unsafe class VifQueue
     /// <summary>Takes one posted buffer (a private copy of its request) and copies a chunk into it.</summary>
     private bool CopyInto(BackRing<NetifRxRequest, NetifRxResponse> ring, in EgressFrame frame, int offset, int chunk, NetRxFlags flags)
     {
-        ring.TryConsumeRequest(out var request);
+        TakeBuffer(ring, out var request);
         if (!_rxGrants.TryMap(request.Gref, out var page, out var transient, out _))
         {
             ring.WriteResponse(new NetifRxResponse { Id = request.Id, Flags = flags, Status = (short)NetifStatus.Error });
