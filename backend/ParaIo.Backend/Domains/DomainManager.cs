@@ -333,6 +333,8 @@ public sealed class DomainManager : IAsyncDisposable
         await _stopping.CancelAsync().ConfigureAwait(false);
         _evaluations.Writer.TryComplete();
         await _pumps.ConfigureAwait(false);
-        _stopping.Dispose();
+        // _stopping is not disposed: the store may still report a closed connection while the
+        // daemon stops (OnConnectionClosed reads its token), and a source without a timer holds
+        // nothing that needs releasing.
     }
 }

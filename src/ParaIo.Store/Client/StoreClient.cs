@@ -424,8 +424,17 @@ public sealed class StoreClient : IStoreOperations, IAsyncDisposable
         Fail(failure);
         await pump.ConfigureAwait(false);
         await reader.CompleteAsync().ConfigureAwait(false);
-        await writer.CompleteAsync().ConfigureAwait(false);
-        await stream.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            // Completing the writer flushes what the pump left buffered; on a connection that is
+            // going away (the store stopped, the peer closed) that fails, and nobody is left to tell.
+            await writer.CompleteAsync().ConfigureAwait(false);
+            await stream.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is IOException or SocketException or ObjectDisposedException)
+        {
+        }
+
         _completion.TrySetResult();
     }
 
