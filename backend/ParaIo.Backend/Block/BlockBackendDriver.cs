@@ -147,7 +147,7 @@ public sealed class BlockBackendDriver : IBackendDriver
     private ILun Resolve(DeviceAddress address, IReadOnlyDictionary<string, string> settings)
     {
         var lun = _luns(address, settings) ?? throw new DeviceRejectedException(
-            settings.TryGetValue(DiskSetting, out var disk) ? $"disk '{disk}' of {address} does not exist" : $"no LUN is assigned to {address}");
+            settings.TryGetValue(DiskSetting, out var disk) ? $"disk '{disk}' of {address} is not available (it does not exist, its image is gone, or its SAN does not answer)" : $"no LUN is assigned to {address}");
         return settings.TryGetValue(ModeSetting, out var mode) && mode == "r" && !lun.IsReadOnly ? new ReadOnlyLun(lun) : lun;
     }
 
