@@ -41,6 +41,36 @@ public sealed class EventChannelTests
     }
 
     [TestMethod]
+    public void AKickWakesItsOwnReceiverWhateverThePeerWroteWhereANotifyDoesNot()
+    {
+        // The backend's end of a port waits (as BlkBack's ring thread does); the guest masks the
+        // port, which any guest may do to its own ports.
+        var backendEnd = _notifier;
+        _receiver.Mask();
+        var woke = Task.Run(() => backendEnd.Wait(NoSpin, (int)Patience.TotalMilliseconds));
+        var clock = Stopwatch.StartNew();
+        while (backendEnd.Sleeps == 0 && clock.Elapsed < Patience)
+        {
+            Thread.Sleep(1);
+        }
+
+        // Control: a notify from a second binding in the same process (the old way a backend woke
+        // its own ring thread) trusts the shared words, and the masked port keeps it from waking.
+        var secondBinding = EventChannel.Bind(_backendPool, _receiver.Port);
+        secondBinding.Notify();
+        Assert.IsFalse(woke.Wait(300), "a masked port must not wake the receiver on a notify");
+
+        backendEnd.Kick();
+        Assert.IsTrue(woke.Wait(Patience), "a kick wakes the receiver");
+        Assert.IsTrue(woke.Result);
+
+        // A kick that comes before the wait is not lost.
+        backendEnd.Kick();
+        Assert.IsTrue(backendEnd.Wait(NoSpin, 0));
+        Assert.IsFalse(backendEnd.Wait(NoSpin, 0), "a kick is taken once");
+    }
+
+    [TestMethod]
     public void NotifySetsPendingAndTryConsumeTakesItOnce()
     {
         Assert.IsFalse(_receiver.IsPending);

@@ -47,7 +47,6 @@ internal sealed class BlockBackendRing
 
     private readonly BlockBackendDevice _device;
     private readonly BackQueue<BlkifRequest, BlkifResponse> _queue;
-    private readonly EventChannel _doorbell;
     private readonly GrantMapper _mapper;
     private readonly ILun _lun;
     private readonly ILogger _logger;
@@ -73,9 +72,6 @@ internal sealed class BlockBackendRing
         _logger = logger;
         _options = options;
         _halt = halt;
-        // A second binding of the request port: completions ring it to wake the ring thread. The
-        // frontend only ever notifies this port, so the events it carries are all ours to take.
-        _doorbell = EventChannel.Bind(mapper.Pool, queue.Requests.Port);
         _requestCount = options.MaxInFlight;
         _free = new Stack<BlockRequest>(_requestCount);
         Action<BlockRequest> completed = IoCompleted;
@@ -534,7 +530,8 @@ internal sealed class BlockBackendRing
         Interlocked.MemoryBarrier();
         if (Volatile.Read(ref _workerIdle) != 0)
         {
-            _doorbell.Notify();
+            // A private kick: it wakes the ring thread whatever the guest wrote in the shared words.
+            _queue.Requests.Kick();
         }
     }
 

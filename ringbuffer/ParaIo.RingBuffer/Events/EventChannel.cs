@@ -24,6 +24,7 @@ public sealed unsafe class EventChannel
     private long _notifications;
     private long _wakeups;
     private long _sleeps;
+    private int _kicked;
 
     internal EventChannel(GrantPool pool, uint port)
     {
@@ -96,7 +97,7 @@ public sealed unsafe class EventChannel
     /// </summary>
     public bool Wait(TimeSpan spin, int timeoutMs = -1, CancellationToken cancellation = default)
     {
-        if (TryConsume())
+        if (TryConsume() || TakeKick())
         {
             return true;
         }
@@ -105,7 +106,7 @@ public sealed unsafe class EventChannel
         var spins = 0;
         while (Stopwatch.GetTimestamp() < spinUntil)
         {
-            if (TryConsume())
+            if (TryConsume() || TakeKick())
             {
                 return true;
             }
@@ -139,7 +140,7 @@ public sealed unsafe class EventChannel
                 // Read the sequence before the checks: any wake after this point changes it, and
                 // the futex wait below then returns at once instead of missing the wake.
                 var sequence = Volatile.Read(ref *_wakeSequence);
-                if (TryConsume())
+                if (TryConsume() || TakeKick())
                 {
                     return true;
                 }
@@ -164,6 +165,22 @@ public sealed unsafe class EventChannel
             Volatile.Write(ref *_sleeping, 0);
         }
     }
+
+    /// <summary>
+    /// Makes this end's own <see cref="Wait"/> return true (now, or the next time it is called), as
+    /// an event would, without touching the shared words: for threads of the receiving process
+    /// that hand its receiver work (a backend's I/O completions). Nothing the peer writes can keep
+    /// a kick from waking the receiver, unlike a <see cref="Notify"/> from this side, which trusts
+    /// the peer-writable sleeping word.
+    /// </summary>
+    public void Kick()
+    {
+        // Release: the work handed over is visible before the kick is.
+        Volatile.Write(ref _kicked, 1);
+        WakeSleeper();
+    }
+
+    private bool TakeKick() => Volatile.Read(ref _kicked) != 0 && Interlocked.Exchange(ref _kicked, 0) != 0;
 
     /// <summary>
     /// Wakes this end's own receiver (shutdown, cancellation) without making an event pending;
