@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 
 namespace ParaIo.Load.Block;
 
@@ -15,22 +14,17 @@ internal sealed class ParaioStack : IDisposable
     public const string DiskName = "bench";
     public const string DomainName = "blkbench";
 
-    private static readonly TimeSpan s_patience = TimeSpan.FromSeconds(60);
-
     private readonly string _directory;
-    private readonly ChildProcess _daemon;
+    private readonly ParaiodChild _daemon;
     private readonly CancellationToken _cancellation;
     private ChildProcess? _guest;
 
-    private ParaioStack(string directory, ChildProcess daemon, CancellationToken cancellation)
+    private ParaioStack(string directory, ParaiodChild daemon, CancellationToken cancellation)
     {
         _directory = directory;
         _daemon = daemon;
         _cancellation = cancellation;
     }
-
-    /// <summary>paraiod's store socket.</summary>
-    public string SocketPath => Path.Combine(_directory, "paraiod.sock");
 
     /// <summary>The disk's image file, as <c>disk create</c> reported it.</summary>
     public string ImagePath { get; private set; } = string.Empty;
@@ -44,14 +38,10 @@ internal sealed class ParaioStack : IDisposable
     /// </summary>
     public static ParaioStack Start(string directory, long bytes, CancellationToken cancellation)
     {
-        var socketPath = Path.Combine(directory, "paraiod.sock");
-        var daemon = ChildProcess.StartDotnet("paraiod", ["--socket", socketPath, "--state-dir", Path.Combine(directory, "state"), "--metrics", string.Empty], cancellation);
-        var stack = new ParaioStack(directory, daemon, cancellation);
+        var stack = new ParaioStack(directory, ParaiodChild.Start(directory, cancellation), cancellation);
         try
         {
-            Readiness.WaitFor(daemon, socketPath, s_patience, cancellation);
-            ProgressLog.Write($"paraio: paraiod {daemon.Id} listens on {socketPath}.");
-            using var disk = stack.Control("disk", "create", DiskName, "--size", SizeArgument(bytes), "--json");
+            using var disk = stack._daemon.Control("disk", "create", DiskName, "--size", SizeArgument(bytes), "--json");
             var root = disk.RootElement;
             stack.ImagePath = root.GetProperty("path").GetString() ?? throw new InvalidDataException("disk create reported no path.");
             stack.Bytes = root.GetProperty("bytes").GetInt64();
@@ -76,15 +66,13 @@ internal sealed class ParaioStack : IDisposable
     /// </summary>
     public string Export()
     {
-        using var domain = Control("domain", "create", DomainName, "--disk", DiskName, "--json");
-        var token = domain.RootElement.GetProperty("token").GetString() ?? throw new InvalidDataException("domain create reported no token.");
+        var token = _daemon.CreateDomain(DomainName, "--disk", DiskName);
         var exports = Path.Combine(_directory, "exports");
         Directory.CreateDirectory(exports);
-        _guest = ChildProcess.StartDotnet("paraio-guest", ["--name", DomainName, "--token", token, "--socket", SocketPath, "--json", "--export-dir", exports], _cancellation);
-        var line = _guest.WaitForLine(IsDiskExport, "the NBD export of vbd 0", s_patience, _cancellation);
-        using var export = JsonDocument.Parse(line);
-        var socket = export.RootElement.GetProperty("socket").GetString() ?? throw new InvalidDataException($"The export event names no socket: {line}");
-        Readiness.WaitFor(_guest, socket, s_patience, _cancellation);
+        _guest = _daemon.StartGuest(DomainName, token, "--export-dir", exports);
+        using var export = _daemon.WaitForEvent(_guest, "export", "vbd", "the NBD export of vbd 0");
+        var socket = export.RootElement.GetProperty("socket").GetString() ?? throw new InvalidDataException($"The export event names no socket: {export.RootElement}");
+        Readiness.WaitFor(_guest, socket, ParaiodChild.Patience, _cancellation);
         ProgressLog.Write($"paraio: paraio-guest {_guest.Id} exports vbd 0 on {socket}.");
         return socket;
     }
@@ -94,43 +82,6 @@ internal sealed class ParaioStack : IDisposable
     {
         _guest?.Dispose();
         _daemon.Dispose();
-    }
-
-    /// <summary>Runs paraioctl against this paraiod and returns its JSON answer; throws with its message when it fails.</summary>
-    private JsonDocument Control(params string[] arguments)
-    {
-        using var ctl = ChildProcess.StartDotnet("paraioctl", ["--socket", SocketPath, .. arguments], _cancellation);
-        var code = ctl.WaitForExit(s_patience, _cancellation);
-        if (code != 0)
-        {
-            var said = string.Join(' ', ctl.Tail.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Take(2));
-            throw new InvalidOperationException($"paraioctl {string.Join(' ', arguments)} exited with {code}: {said}");
-        }
-
-        var output = ctl.Output;
-        var start = output.IndexOf('{', StringComparison.Ordinal);
-        return start >= 0 ? JsonDocument.Parse(output.AsMemory(start)) : throw new InvalidDataException($"paraioctl {string.Join(' ', arguments)} printed no JSON: {output}");
-    }
-
-    private static bool IsDiskExport(string line)
-    {
-        if (!line.StartsWith('{'))
-        {
-            return false;
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(line);
-            var root = document.RootElement;
-            return root.TryGetProperty("event", out var kind) && kind.GetString() == "export"
-                && root.TryGetProperty("type", out var type) && type.GetString() == "vbd"
-                && root.TryGetProperty("id", out var id) && id.GetInt32() == 0;
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
     }
 
     /// <summary>The size as paraioctl takes it: "1G", "512M", or plain bytes.</summary>
