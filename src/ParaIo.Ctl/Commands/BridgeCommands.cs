@@ -30,7 +30,7 @@ internal static class BridgeCommands
         runner.SetAction(command, async context =>
         {
             var result = await context.ControlAsync("bridge-list").ConfigureAwait(false);
-            Show(context, result, () => BridgeView.List(context.Console, result));
+            context.Show(result, () => BridgeView.List(context.Console, result));
             return ExitCodes.Ok;
         });
         return command;
@@ -45,7 +45,7 @@ internal static class BridgeCommands
         runner.SetAction(command, async context =>
         {
             var result = await context.ControlAsync("bridge-show", context.Get(name)!).ConfigureAwait(false);
-            Show(context, result, () => BridgeView.Show(context.Console, result));
+            context.Show(result, () => BridgeView.Show(context.Console, result));
             return ExitCodes.Ok;
         });
         return command;
@@ -72,7 +72,7 @@ internal static class BridgeCommands
             }
 
             var result = await context.ControlAsync([.. arguments]).ConfigureAwait(false);
-            Show(context, result, () => context.Console.Out.WriteLine(
+            context.Show(result, () => context.Console.Out.WriteLine(
                 $"Uplink {JsonFields.Text(result, "tap")} is on bridge {JsonFields.Text(result, "bridge")} ({(JsonFields.Text(result, "namespace") is { Length: > 0 } ns ? $"namespace {ns}" : "paraiod's namespace")}, {JsonFields.Text(result, "vlan")}, offloads {JsonFields.Text(result, "offloads")})."));
             return ExitCodes.Ok;
         });
@@ -90,21 +90,10 @@ internal static class BridgeCommands
         runner.SetAction(command, async context =>
         {
             var result = await context.ControlAsync("bridge-uplink-remove", context.Get(name)!, context.Get(tap)!).ConfigureAwait(false);
-            Show(context, result, () => context.Console.Out.WriteLine($"Uplink {JsonFields.Text(result, "tap")} left bridge {JsonFields.Text(result, "bridge")}."));
+            context.Show(result, () => context.Console.Out.WriteLine($"Uplink {JsonFields.Text(result, "tap")} left bridge {JsonFields.Text(result, "bridge")}."));
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    private static void Show(CommandContext context, System.Text.Json.JsonElement result, Action human)
-    {
-        if (context.Json)
-        {
-            context.Console.WriteJson(result);
-        }
-        else
-        {
-            human();
-        }
-    }
 }

@@ -30,6 +30,20 @@ internal sealed class CommandContext : IAsyncDisposable
     /// <summary>Cancelled by Ctrl+C.</summary>
     public CancellationToken Cancellation { get; }
 
+    /// <summary>Prints <paramref name="result"/> as JSON with <c>--json</c>, else the human view.</summary>
+    public void Show(JsonElement result, Action human)
+    {
+        ArgumentNullException.ThrowIfNull(human);
+        if (Json)
+        {
+            Console.WriteJson(result);
+        }
+        else
+        {
+            human();
+        }
+    }
+
     public T? Get<T>(Option<T> option) => _parseResult.GetValue(option);
 
     public T? Get<T>(Argument<T> argument) => _parseResult.GetValue(argument);

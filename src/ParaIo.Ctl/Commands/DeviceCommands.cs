@@ -26,14 +26,7 @@ internal static class DeviceCommands
         {
             var name = context.Get(domain);
             var result = await context.ControlAsync(name is null ? ["device-list"] : ["device-list", name]).ConfigureAwait(false);
-            if (context.Json)
-            {
-                context.Console.WriteJson(result);
-            }
-            else
-            {
-                DeviceView.List(context.Console, result);
-            }
+            context.Show(result, () => DeviceView.List(context.Console, result));
 
             return ExitCodes.Ok;
         });

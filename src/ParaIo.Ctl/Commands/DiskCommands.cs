@@ -39,7 +39,7 @@ internal static class DiskCommands
             var bytes = context.Get(size).ToString(CultureInfo.InvariantCulture);
             var file = context.Get(path);
             var result = await context.ControlAsync(file is null ? ["disk-create", context.Get(name)!, bytes] : ["disk-create", context.Get(name)!, bytes, Path.GetFullPath(file)]).ConfigureAwait(false);
-            Show(context, result, () => DiskView.Created(context.Console, result));
+            context.Show(result, () => DiskView.Created(context.Console, result));
             return ExitCodes.Ok;
         });
         return command;
@@ -56,7 +56,7 @@ internal static class DiskCommands
         runner.SetAction(command, async context =>
         {
             var result = await context.ControlAsync("disk-adopt", context.Get(name)!, Path.GetFullPath(context.Get(path)!)).ConfigureAwait(false);
-            Show(context, result, () => DiskView.Created(context.Console, result));
+            context.Show(result, () => DiskView.Created(context.Console, result));
             return ExitCodes.Ok;
         });
         return command;
@@ -73,7 +73,7 @@ internal static class DiskCommands
         runner.SetAction(command, async context =>
         {
             var result = await context.ControlAsync("disk-san", context.Get(name)!, context.Get(uri)!).ConfigureAwait(false);
-            Show(context, result, () => DiskView.Created(context.Console, result));
+            context.Show(result, () => DiskView.Created(context.Console, result));
             return ExitCodes.Ok;
         });
         return command;
@@ -86,7 +86,7 @@ internal static class DiskCommands
         runner.SetAction(command, async context =>
         {
             var result = await context.ControlAsync("disk-list").ConfigureAwait(false);
-            Show(context, result, () => DiskView.List(context.Console, result));
+            context.Show(result, () => DiskView.List(context.Console, result));
             return ExitCodes.Ok;
         });
         return command;
@@ -103,7 +103,7 @@ internal static class DiskCommands
         runner.SetAction(command, async context =>
         {
             var result = await context.ControlAsync("disk-resize", context.Get(name)!, context.Get(size).ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
-            Show(context, result, () => context.Console.Out.WriteLine($"Disk {JsonFields.Text(result, "name")} is now {ByteSize.Format(JsonFields.Long(result, "bytes"))}."));
+            context.Show(result, () => context.Console.Out.WriteLine($"Disk {JsonFields.Text(result, "name")} is now {ByteSize.Format(JsonFields.Long(result, "bytes"))}."));
             return ExitCodes.Ok;
         });
         return command;
@@ -120,7 +120,7 @@ internal static class DiskCommands
         runner.SetAction(command, async context =>
         {
             var result = await context.ControlAsync(context.Get(keep) ? ["disk-delete", context.Get(name)!, "keep-image"] : ["disk-delete", context.Get(name)!]).ConfigureAwait(false);
-            Show(context, result, () => context.Console.Out.WriteLine(
+            context.Show(result, () => context.Console.Out.WriteLine(
                 $"Deleted disk {JsonFields.Text(result, "name")}; its image {JsonFields.Text(result, "path")} was {(JsonFields.Text(result, "imageDeleted") == "true" ? "removed" : "kept")}."));
             return ExitCodes.Ok;
         });
@@ -140,7 +140,7 @@ internal static class DiskCommands
         runner.SetAction(command, async context =>
         {
             var result = await context.ControlAsync("disk-attach", context.Get(name)!, context.Get(domain)!, context.Get(readOnly) ? "r" : "w").ConfigureAwait(false);
-            Show(context, result, () => context.Console.Out.WriteLine(
+            context.Show(result, () => context.Console.Out.WriteLine(
                 $"Attached disk {JsonFields.Text(result, "disk")} to {JsonFields.Text(result, "domain")} as {JsonFields.Text(result, "type")} {JsonFields.NumberText(result, "id")} ({(JsonFields.Text(result, "mode") == "r" ? "read-only" : "read-write")})."));
             return ExitCodes.Ok;
         });
@@ -158,22 +158,11 @@ internal static class DiskCommands
         runner.SetAction(command, async context =>
         {
             var result = await context.ControlAsync("disk-detach", context.Get(name)!, context.Get(domain)!).ConfigureAwait(false);
-            Show(context, result, () => context.Console.Out.WriteLine(
+            context.Show(result, () => context.Console.Out.WriteLine(
                 $"Detached disk {JsonFields.Text(result, "disk")} from {JsonFields.Text(result, "domain")} ({string.Join(", ", JsonFields.ItemsOrEmpty(result, "devices").Select(d => d.GetString()))})."));
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    private static void Show(CommandContext context, System.Text.Json.JsonElement result, Action human)
-    {
-        if (context.Json)
-        {
-            context.Console.WriteJson(result);
-        }
-        else
-        {
-            human();
-        }
-    }
 }

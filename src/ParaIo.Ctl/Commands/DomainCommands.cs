@@ -41,14 +41,7 @@ internal static class DomainCommands
         {
             var diskDevices = (context.Get(disks) ?? []).Select(d => d.EndsWith(":r", StringComparison.Ordinal) ? $"vbd,disk={d[..^2]},mode=r" : $"vbd,disk={d}");
             var result = await context.ControlAsync(["domain-create", context.Get(name)!, .. context.Get(devices) ?? [], .. diskDevices]).ConfigureAwait(false);
-            if (context.Json)
-            {
-                context.Console.WriteJson(result);
-            }
-            else
-            {
-                DomainView.Created(context.Console, result);
-            }
+            context.Show(result, () => DomainView.Created(context.Console, result));
 
             return ExitCodes.Ok;
         });
@@ -62,14 +55,7 @@ internal static class DomainCommands
         runner.SetAction(command, async context =>
         {
             var result = await context.ControlAsync("domain-list").ConfigureAwait(false);
-            if (context.Json)
-            {
-                context.Console.WriteJson(result);
-            }
-            else
-            {
-                DomainView.List(context.Console, result);
-            }
+            context.Show(result, () => DomainView.List(context.Console, result));
 
             return ExitCodes.Ok;
         });
@@ -85,14 +71,7 @@ internal static class DomainCommands
         runner.SetAction(command, async context =>
         {
             var result = await context.ControlAsync("domain-destroy", context.Get(name)!).ConfigureAwait(false);
-            if (context.Json)
-            {
-                context.Console.WriteJson(result);
-            }
-            else
-            {
-                DomainView.Destroyed(context.Console, result);
-            }
+            context.Show(result, () => DomainView.Destroyed(context.Console, result));
 
             return ExitCodes.Ok;
         });
