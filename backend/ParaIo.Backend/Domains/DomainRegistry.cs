@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ParaIo.Backend.State;
 
 namespace ParaIo.Backend.Domains;
 
@@ -159,19 +160,7 @@ public sealed class DomainRegistry
             return;
         }
 
-        var directory = Path.GetDirectoryName(Path.GetFullPath(_stateFile))!;
-        Directory.CreateDirectory(directory);
-        var temporary = _stateFile + ".tmp";
-        File.Delete(temporary); // a leftover would keep its old mode; the new file is created 0600
-        // The file holds every guest's token: readable by the daemon's user alone.
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
-        using (var stream = new FileStream(temporary, options))
-        {
-            JsonSerializer.Serialize(stream, new RegistryState([.. _byName.Values.OrderBy(d => d.DomainId)]), RegistryJson.Default.RegistryState);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, _stateFile, overwrite: true);
+        StateFile.Write(_stateFile, new RegistryState([.. _byName.Values.OrderBy(d => d.DomainId)]), RegistryJson.Default.RegistryState);
     }
 }
 

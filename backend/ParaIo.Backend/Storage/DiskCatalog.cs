@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 using ParaIo.Backend.Block;
 using ParaIo.Backend.San;
+using ParaIo.Backend.State;
 
 namespace ParaIo.Backend.Storage;
 
@@ -319,17 +320,7 @@ public sealed class DiskCatalog : IDisposable
 
     private void Save()
     {
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(_stateFile)!);
-        var temporary = _stateFile + ".tmp";
-        File.Delete(temporary);
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
-        using (var stream = new FileStream(temporary, options))
-        {
-            JsonSerializer.Serialize(stream, new DiskState([.. _disks.Values.OrderBy(d => d.Name, StringComparer.Ordinal)]), DiskJson.Default.DiskState);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, _stateFile, overwrite: true);
+        StateFile.Write(_stateFile, new DiskState([.. _disks.Values.OrderBy(d => d.Name, StringComparer.Ordinal)]), DiskJson.Default.DiskState);
     }
 }
 
