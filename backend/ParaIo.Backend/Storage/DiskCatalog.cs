@@ -310,7 +310,7 @@ public sealed class DiskCatalog : IDisposable
         try
         {
             // st_blocks is in 512-byte units whatever the file system's block size.
-            return Native.AllocatedBlocks(path) * 512;
+            return FileCalls.AllocatedBlocks(path) * 512;
         }
         catch (IOException)
         {
