@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using ParaIo.Backend.Block;
 using ParaIo.Backend.Bridge;
 using ParaIo.Backend.Devices;
+using ParaIo.Backend.Fabric;
 using ParaIo.Backend.Loop;
 using ParaIo.Backend.Net;
 using ParaIo.Backend.Storage;
@@ -33,12 +34,20 @@ if (args.Contains("--help") || args.Contains("-h"))
                                       "Uplinks": [ { "Tap": "ptap0", "Namespace": null, "Vlan": 1 } ] } ] }
         A TAP uplink needs root; one that cannot be opened is logged and left out.
 
+        The I/O fabric (modules, identity pools, profile templates; see docs/fabric.md):
+          "Paraiod": { "Fabric": { "MacPrefix": "02:50:10", "WwpnPrefix": "50:01:43:80",
+                         "Modules": { "nic0": { "Kind": "Vnic", "Ports": [ { "LineRate": "10G", "Bridge": "br0" } ] },
+                                      "hba0": { "Kind": "Vhba", "Ports": [ { "LineRate": "4G" } ] } },
+                         "Templates": { "default": { "Vnics": [ { "Port": "nic0/0", "Rate": "100M" } ],
+                                                     "Vhbas": [ { "Port": "hba0/0", "Rate": "200M", "Iops": 20000 } ] } } } }
+        These are the embedded defaults; a configuration file adds modules and templates or changes one by name.
+
         Settings apply in this order, later ones winning: embedded defaults, --config FILE,
         PARAIO_* environment variables (e.g. PARAIO_Paraiod__SocketPath), the command line.
 
         Stop it with Ctrl+C or SIGTERM: every device walks to Closed first.
         Manage it with paraioctl (domain create|list|destroy, device list, disk …, bridge list|show|uplink,
-        store ls|read|write|watch).
+        module list, vnic …, vhba …, lun …, profile …, store ls|read|write|watch).
         """);
     return 0;
 }
@@ -75,11 +84,25 @@ builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
 builder.Services.Configure<ParaiodOptions>(builder.Configuration.GetSection("Paraiod"));
 builder.Services.AddSingleton<IBackendDriver, LoopbackBackendDriver>();
 builder.Services.AddSingleton(sp => new DiskCatalog(sp.GetRequiredService<IOptions<ParaiodOptions>>().Value.EffectiveStateDirectory));
+builder.Services.AddSingleton(sp =>
+{
+    var options = sp.GetRequiredService<IOptions<ParaiodOptions>>().Value;
+    try
+    {
+        return new FabricCatalog(options.EffectiveStateDirectory, options.Fabric.ToConfiguration(), sp.GetRequiredService<DiskCatalog>());
+    }
+    catch (ArgumentException e)
+    {
+        throw new InvalidDataException($"Paraiod:Fabric in the configuration: {e.Message}", e);
+    }
+});
+builder.Services.AddSingleton(sp => new FabricRuntime(sp.GetRequiredService<FabricCatalog>()));
 builder.Services.AddSingleton<IBackendDriver>(sp =>
 {
-    // A vbd device names its disk (disk=NAME); the catalog opens its image once and shares it.
-    var disks = sp.GetRequiredService<DiskCatalog>();
-    return new BlockBackendDriver((_, settings) => settings.TryGetValue(BlockBackendDriver.DiskSetting, out var disk) ? disks.Open(disk) : null);
+    // A vbd device names its disk (disk=NAME), opened once and shared, or a vHBA and a LUN masked to
+    // it (vhba=NAME,lun=LUN), checked at every connect.
+    var resolver = new VbdResolver(sp.GetRequiredService<DiskCatalog>(), sp.GetRequiredService<FabricRuntime>());
+    return new BlockBackendDriver(resolver.Resolve);
 });
 
 // Network: every vif joins a bridge of one table by name (bridge=, default br0), made on first use;
@@ -96,6 +119,12 @@ try
 {
     await host.RunAsync();
     return 0;
+}
+catch (InvalidDataException e)
+{
+    // A configuration or state file paraiod cannot use; it names which and why.
+    Console.Error.WriteLine($"paraiod: {e.Message}");
+    return 2;
 }
 catch (IOException e)
 {

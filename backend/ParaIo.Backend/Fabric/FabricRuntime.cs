@@ -23,6 +23,9 @@ public sealed class FabricRuntime : IFabricDataPath, IDisposable
         catalog.AttachDataPath(this);
     }
 
+    /// <summary>The fabric this runtime carries.</summary>
+    public FabricCatalog Catalog => _catalog;
+
     /// <summary>The VHBA ports' schedulers and the vHBAs' flows.</summary>
     public VhbaPorts VhbaPorts => _vhbaPorts;
 
