@@ -53,6 +53,23 @@ public sealed class MaskingTests
     }
 
     [TestMethod]
+    public void ADeletedVhbasWwpnIsUnmaskedSoAnAdapterGivenItLaterSeesNothing()
+    {
+        using var fabric = new TestFabric();
+        using var runtime = new FabricRuntime(fabric.Catalog);
+        fabric.CreateDisk("L");
+        var h1 = fabric.Catalog.CreateVhba("h1", "hba0/0", TestFabric.Vhba());
+        var h2 = fabric.Catalog.CreateVhba("h2", "hba0/0", TestFabric.Vhba());
+        fabric.Catalog.CreateLun("L", [h1.Wwpn, h2.Wwpn]);
+
+        fabric.Catalog.DeleteVhba("h1");
+        fabric.Catalog.CreateVhba("again", "hba0/0", TestFabric.Vhba(), h1.Wwpn);
+
+        CollectionAssert.AreEqual(new[] { h2.Wwpn }, fabric.Catalog.FindLun("L")!.Masks.ToArray());
+        Assert.ThrowsExactly<DeviceRejectedException>(() => runtime.OpenLun("again", "L"));
+    }
+
+    [TestMethod]
     public void UnknownVhbasLunsAndHalfSettingsAreRefusedWithTheReason()
     {
         using var fabric = new TestFabric();
@@ -66,14 +83,14 @@ public sealed class MaskingTests
         var half = Assert.ThrowsExactly<ArgumentException>(() => driver.ValidateSettings(DeviceSpec.Parse("vbd,vhba=h1", 0).EffectiveSettings));
         var both = Assert.ThrowsExactly<ArgumentException>(() => driver.ValidateSettings(DeviceSpec.Parse("vbd,vhba=h1,lun=L,disk=L", 0).EffectiveSettings));
         var noDisk = Assert.ThrowsExactly<KeyNotFoundException>(() => fabric.Catalog.CreateLun("nosuch", []));
-        var notMasked = Assert.ThrowsExactly<KeyNotFoundException>(() => fabric.Catalog.Unmask("L", fabric.Catalog.ResolveWwpn("h1")));
+        var noLunToUnmask = Assert.ThrowsExactly<KeyNotFoundException>(() => fabric.Catalog.Unmask("L", fabric.Catalog.ResolveWwpn("h1")));
 
         Assert.AreEqual("there is no vHBA named 'h9'", noVhba.Message);
         Assert.AreEqual("there is no LUN named 'L' (paraioctl lun create)", noLun.Message);
         StringAssert.Contains(half.Message, "vhba=NAME,lun=LUN");
         StringAssert.Contains(both.Message, "not both");
         StringAssert.Contains(noDisk.Message, "no disk named 'nosuch'");
-        StringAssert.Contains(notMasked.Message, "no LUN named 'L'");
+        StringAssert.Contains(noLunToUnmask.Message, "no LUN named 'L'");
     }
 
     [TestMethod]

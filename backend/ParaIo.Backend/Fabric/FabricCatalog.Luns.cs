@@ -97,6 +97,15 @@ public sealed partial class FabricCatalog
         return (record, disk);
     }
 
+    /// <summary>Takes <paramref name="wwpns"/> out of every LUN's masking (their adapters are gone).</summary>
+    private void UnmaskLocked(IReadOnlySet<Wwpn> wwpns)
+    {
+        foreach (var lun in _luns.Values.Where(l => l.Masks.Any(wwpns.Contains)).ToList())
+        {
+            _luns[lun.Name] = lun with { Masks = [.. lun.Masks.Where(m => !wwpns.Contains(m))] };
+        }
+    }
+
     private LunRecord ChangeMasks(string name, Func<IReadOnlyList<Wwpn>, IReadOnlyList<Wwpn>> change)
     {
         lock (_lock)

@@ -97,12 +97,7 @@ public sealed partial class FabricCatalog
                 throw new InvalidOperationException($"Profile '{name}' is bound to domain '{domain}'; unbind it first (paraioctl profile unbind {name}).");
             }
 
-            var wwpns = profile.Vhbas.Select(v => _vhbas[v].Wwpn).ToHashSet();
-            foreach (var lun in _luns.Values.Where(l => l.Masks.Any(wwpns.Contains)).ToList())
-            {
-                _luns[lun.Name] = lun with { Masks = [.. lun.Masks.Where(m => !wwpns.Contains(m))] };
-            }
-
+            UnmaskLocked(profile.Vhbas.Select(v => _vhbas[v].Wwpn).ToHashSet());
             var vnics = profile.Vnics.Select(v => _vnics[v]).ToList();
             var vhbas = profile.Vhbas.Select(v => _vhbas[v]).ToList();
             vnics.ForEach(v => _vnics.Remove(v.Name));

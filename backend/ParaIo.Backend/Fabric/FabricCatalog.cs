@@ -193,7 +193,10 @@ public sealed partial class FabricCatalog
         }
     }
 
-    /// <summary>Deletes a vHBA of its own; LUNs stay masked to its WWPN until unmasked. The caller checks that no domain uses it.</summary>
+    /// <summary>
+    /// Deletes a vHBA of its own and unmasks its WWPN from every LUN, so that an adapter given the
+    /// same WWPN later sees nothing it was not given. The caller checks that no domain uses it.
+    /// </summary>
     /// <exception cref="KeyNotFoundException">No such vHBA.</exception>
     /// <exception cref="InvalidOperationException">It belongs to a profile.</exception>
     public VhbaRecord DeleteVhba(string name)
@@ -207,6 +210,7 @@ public sealed partial class FabricCatalog
             }
 
             _vhbas.Remove(name);
+            UnmaskLocked(new HashSet<Wwpn> { vhba.Wwpn });
             Save();
             _dataPath?.VhbaRemoved(vhba);
             return vhba;

@@ -17,7 +17,7 @@ internal static class VhbaView
     }
 
     public static void Deleted(CtlConsole console, JsonElement vhba) =>
-        console.Out.WriteLine($"Deleted vHBA {JsonFields.Text(vhba, "name")} (WWPN {JsonFields.Text(vhba, "wwpn")}); LUNs masked to that WWPN stay masked until unmasked.");
+        console.Out.WriteLine($"Deleted vHBA {JsonFields.Text(vhba, "name")} (WWPN {JsonFields.Text(vhba, "wwpn")}) and unmasked it from every LUN.");
 
     public static void List(CtlConsole console, JsonElement result)
     {
