@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text;
-using ParaIo.Nbd.Protocol;
+using ParaIo.Protocol.Nbd;
 
 namespace ParaIo.Nbd;
 

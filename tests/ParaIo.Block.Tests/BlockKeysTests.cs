@@ -21,7 +21,8 @@ public sealed class BlockKeysTests
         Assert.AreEqual("vbd", driver.DeviceType);
         Assert.AreEqual("4", driver.Features[BlockKeys.MaxRingPageOrder]);
         Assert.AreEqual("1", driver.Features[BlockKeys.FeatureFlushCache]);
-        Assert.AreEqual("0", driver.Features[BlockKeys.FeaturePersistent], "grants are not kept mapped, so persistence is not offered");
+        Assert.AreEqual("1", driver.Features[BlockKeys.FeaturePersistent], "grants are kept mapped for a frontend that asks");
+        Assert.AreEqual("0", new BlockBackendDriver(_ => null, new BlockBackendOptions { MaxPersistentGrants = 0 }).Features[BlockKeys.FeaturePersistent], "no grants kept, no persistence offered");
         Assert.AreEqual("256", driver.Features[BlockKeys.FeatureMaxIndirectSegments]);
     }
 
@@ -95,7 +96,7 @@ public sealed class BlockKeysTests
         var keys = front.PublishedKeys;
         Assert.AreEqual("2", keys[BlockKeys.RingPageOrder]);
         Assert.IsTrue(keys.ContainsKey("ring-ref0") && keys.ContainsKey("ring-ref3") && !keys.ContainsKey("ring-ref"));
-        Assert.AreEqual("0", keys[BlockKeys.FeaturePersistent]);
+        Assert.AreEqual("1", keys[BlockKeys.FeaturePersistent], "the backend offered persistent grants");
         Assert.AreEqual(128, front.QueueDepth);
         await DataIntegrityTests.WriteThenReadBackAsync(rig, front, 0, 4096, 1);
         Assert.AreEqual(1, back.Counters.Writes);

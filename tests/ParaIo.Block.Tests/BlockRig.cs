@@ -83,9 +83,9 @@ internal sealed class BlockRig : IAsyncDisposable
     }
 
     /// <summary>A raw (possibly hostile) frontend and the BlkBack device serving it.</summary>
-    public async Task<(RawFrontend Raw, BlockBackendDevice Back)> ConnectRawAsync(ILun lun, BlockBackendOptions? backend = null, int devid = 0)
+    public async Task<(RawFrontend Raw, BlockBackendDevice Back)> ConnectRawAsync(ILun lun, BlockBackendOptions? backend = null, int devid = 0, bool persistent = false)
     {
-        var raw = new RawFrontend(Guest);
+        var raw = new RawFrontend(Guest, persistent);
         _frontends.Add(raw);
         var back = await ConnectBackendAsync(new BlockBackendDriver(_ => lun, backend), raw.Keys, devid);
         return (raw, back);

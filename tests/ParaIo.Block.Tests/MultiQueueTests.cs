@@ -46,7 +46,7 @@ public sealed class MultiQueueTests
         var keys = front.PublishedKeys;
         Assert.AreEqual("4", keys[BlockKeys.MultiQueueNumQueues]);
         Assert.AreEqual("1", keys[BlockKeys.RingPageOrder], "ring-page-order is written once, at the top");
-        Assert.AreEqual("0", keys[BlockKeys.FeaturePersistent]);
+        Assert.AreEqual("1", keys[BlockKeys.FeaturePersistent], "persistent grants serve every queue");
         foreach (var flat in new[] { "ring-ref", "ring-ref0", "event-channel", "event-channel-response", "queue-0/ring-page-order" })
         {
             Assert.IsFalse(keys.ContainsKey(flat), flat);

@@ -15,16 +15,21 @@ internal sealed class RawFrontend : IDisposable
     private readonly GuestMemory _memory;
     private readonly List<int> _pages = [];
 
-    public RawFrontend(GuestMemory memory)
+    public RawFrontend(GuestMemory memory, bool persistent = false)
     {
         _memory = memory;
+        Persistent = persistent;
         Queue = memory.CreateQueue<BlkifRequest, BlkifResponse>(backendDomain: 0, pageOrder: 0);
     }
 
     public FrontQueue<BlkifRequest, BlkifResponse> Queue { get; }
 
+    /// <summary>Writes <c>feature-persistent</c> = 1: the promise to grant every data page writable.</summary>
+    public bool Persistent { get; }
+
     public IReadOnlyDictionary<string, string> Keys => new Dictionary<string, string>
     {
+        [BlockKeys.FeaturePersistent] = Persistent ? "1" : "0",
         [XenbusPaths.RingRef(0, 0)] = Queue.Offer.RingRefs[0].ToString(),
         [XenbusPaths.EventChannel] = Queue.Offer.RequestPort.ToString(CultureInfo.InvariantCulture),
         [XenbusPaths.EventChannelResponse] = Queue.Offer.ResponsePort.ToString(CultureInfo.InvariantCulture),

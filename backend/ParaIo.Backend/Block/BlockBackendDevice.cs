@@ -41,15 +41,16 @@ public sealed class BlockBackendDevice : IBackendDevice
     private int _running;
     private int _disposed;
 
-    internal BlockBackendDevice(IReadOnlyList<BackQueue<BlkifRequest, BlkifResponse>> queues, ILun lun, BackendConnectContext context, BlockBackendOptions options)
+    internal BlockBackendDevice(IReadOnlyList<BackQueue<BlkifRequest, BlkifResponse>> queues, ILun lun, BackendConnectContext context, BlockBackendOptions options, bool persistent)
     {
+        PersistentGrants = persistent;
         Lun = lun;
         _logger = context.Logger;
         Address = context.Address;
         _rings = new BlockBackendRing[queues.Count];
         for (var q = 0; q < _rings.Length; q++)
         {
-            _rings[q] = new BlockBackendRing(this, q, queues[q], context.Mapper, context.Logger, options, _halt.Token);
+            _rings[q] = new BlockBackendRing(this, q, queues[q], context.Mapper, context.Logger, options, persistent, _halt.Token);
         }
 
         BlockMetrics.Register(this, context.Address.ToString());
@@ -68,6 +69,12 @@ public sealed class BlockBackendDevice : IBackendDevice
 
     /// <summary>This device's counters, summed over its queues.</summary>
     public BlockBackendCounters Counters { get; } = new();
+
+    /// <summary>True when the frontend negotiated <c>feature-persistent</c>: grants stay mapped between requests.</summary>
+    public bool PersistentGrants { get; }
+
+    /// <summary>Grants kept mapped now, over all queues (0 without persistent grants).</summary>
+    public int KeptGrants => _rings.Sum(r => r.KeptGrants);
 
     /// <summary>Queues (rings) the frontend set up.</summary>
     public int QueueCount => _rings.Length;

@@ -14,10 +14,13 @@ namespace ParaIo.Backend.Block;
 /// the LUN — size, sector sizes, read-only, discard — is added by <see cref="DeviceKeys"/>. The
 /// settings a device takes: <c>disk=NAME</c> (which LUN, for the resolver), or
 /// <c>vhba=NAME,lun=LUN</c> (a LUN reached through a vHBA of the fabric, which must be masked to
-/// it), and <c>mode=r|w</c> (<c>r</c> serves a writable LUN read-only). ParaIo advertises <c>feature-persistent</c> = 0:
-/// grants are mapped per request and unmapped before the response, and
-/// <c>multi-queue-max-queues</c> = <see cref="BlockBackendOptions.MaxQueues"/>: a frontend may set
-/// up that many rings, each served by its own thread.
+/// it), and <c>mode=r|w</c> (<c>r</c> serves a writable LUN read-only). ParaIo advertises
+/// <c>feature-persistent</c> = 1 (unless <see cref="BlockBackendOptions.MaxPersistentGrants"/> is 0):
+/// a frontend that writes it back grants every data page writable, and each queue keeps up to that
+/// many grants mapped from first use until the device closes; otherwise grants are mapped per
+/// request and unmapped before the response. <c>multi-queue-max-queues</c> =
+/// <see cref="BlockBackendOptions.MaxQueues"/>: a frontend may set up that many rings, each served
+/// by its own thread.
 /// </remarks>
 public sealed class BlockBackendDriver : IBackendDriver
 {
@@ -59,7 +62,7 @@ public sealed class BlockBackendDriver : IBackendDriver
             [BlockKeys.MaxRingPageOrder] = Format(_options.MaxRingPageOrder),
             [BlockKeys.FeatureFlushCache] = _options.FlushCache ? "1" : "0",
             [BlockKeys.FeatureBarrier] = "0",
-            [BlockKeys.FeaturePersistent] = "0",
+            [BlockKeys.FeaturePersistent] = _options.MaxPersistentGrants > 0 ? "1" : "0",
             [BlockKeys.MultiQueueMaxQueues] = Format(_options.MaxQueues),
         };
         if (_options.MaxIndirectSegments > 0)
@@ -143,7 +146,9 @@ public sealed class BlockBackendDriver : IBackendDriver
                 queues.Add(BackQueue<BlkifRequest, BlkifResponse>.Connect(context.Mapper, queueKeys.GetRingOffer(_options.MaxRingPageOrder)));
             }
 
-            return Task.FromResult<IBackendDevice>(new BlockBackendDevice(queues, lun, context, _options));
+            // The frontend's feature-persistent is its promise to grant every data page writable.
+            var persistent = _options.MaxPersistentGrants > 0 && keys[BlockKeys.FeaturePersistent] is not null && keys.GetUInt(BlockKeys.FeaturePersistent, 0, 1) == 1;
+            return Task.FromResult<IBackendDevice>(new BlockBackendDevice(queues, lun, context, _options, persistent));
         }
         catch
         {

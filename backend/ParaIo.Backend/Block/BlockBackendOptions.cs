@@ -28,6 +28,13 @@ public sealed class BlockBackendOptions
     /// <summary>How long the ring thread polls for work before it sleeps on the event channel.</summary>
     public TimeSpan Spin { get; init; } = TimeSpan.FromMicroseconds(50);
 
+    /// <summary>
+    /// Grants each queue keeps mapped for a frontend that negotiated <c>feature-persistent</c>
+    /// (Linux's blkback keeps 1056 a queue: 32 requests of 33 pages); grants beyond it are mapped
+    /// for one request. 0 advertises <c>feature-persistent</c> = 0: every grant is mapped per request.
+    /// </summary>
+    public int MaxPersistentGrants { get; init; } = 1056;
+
     /// <summary>Advertise and serve FLUSH_DISKCACHE.</summary>
     public bool FlushCache { get; init; } = true;
 
@@ -41,5 +48,6 @@ public sealed class BlockBackendOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxQueues, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxQueues, MaxQueuesLimit);
         ArgumentOutOfRangeException.ThrowIfLessThan(Spin, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxPersistentGrants);
     }
 }

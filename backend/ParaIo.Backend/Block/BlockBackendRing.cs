@@ -48,6 +48,7 @@ internal sealed class BlockBackendRing
     private readonly BlockBackendDevice _device;
     private readonly BackQueue<BlkifRequest, BlkifResponse> _queue;
     private readonly GrantMapper _mapper;
+    private readonly GrantCache? _persistent;
     private readonly ILun _lun;
     private readonly ILogger _logger;
     private readonly BlockBackendOptions _options;
@@ -61,12 +62,14 @@ internal sealed class BlockBackendRing
     private int _workerIdle;
     private bool _faultReported;
 
-    public BlockBackendRing(BlockBackendDevice device, int index, BackQueue<BlkifRequest, BlkifResponse> queue, GrantMapper mapper, ILogger logger, BlockBackendOptions options, CancellationToken halt)
+    public BlockBackendRing(BlockBackendDevice device, int index, BackQueue<BlkifRequest, BlkifResponse> queue, GrantMapper mapper, ILogger logger, BlockBackendOptions options, bool persistent, CancellationToken halt)
     {
         _device = device;
         Index = index;
         _queue = queue;
         _mapper = mapper;
+        // Persistent grants are writable (the frontend's promise), so one mapping serves reads and writes.
+        _persistent = persistent ? new GrantCache(mapper, GrantAccess.Write, persistent: true, options.MaxPersistentGrants) : null;
         _lun = device.Lun;
         _counters = device.Counters;
         _logger = logger;
@@ -85,6 +88,9 @@ internal sealed class BlockBackendRing
 
     /// <summary>The queue's number (its keys are under <c>queue-N/</c> when the device has several).</summary>
     public int Index { get; }
+
+    /// <summary>Grants kept mapped now (persistent grants only).</summary>
+    public int KeptGrants => _persistent?.Count ?? 0;
 
     /// <summary>The ring's index of the next request to take.</summary>
     public uint RequestConsumer => _queue.Ring.RequestConsumer;
@@ -141,6 +147,8 @@ internal sealed class BlockBackendRing
         }
         finally
         {
+            // Every transfer has completed: nothing uses the kept pages any more.
+            _persistent?.Clear();
             _device.RingStopped();
         }
     }
@@ -359,7 +367,7 @@ internal sealed class BlockBackendRing
     }
 
     /// <summary>Checks the private segments and the sector range, then maps the data pages.</summary>
-    private Verdict PrepareTransfer(BlockRequest work, BlockWork kind, ulong sector, int count)
+    private unsafe Verdict PrepareTransfer(BlockRequest work, BlockWork kind, ulong sector, int count)
     {
         if (kind != BlockWork.Read && _lun.IsReadOnly)
         {
@@ -388,6 +396,11 @@ internal sealed class BlockBackendRing
             return Reject(work, BlockRejection.Misaligned);
         }
 
+        if (_persistent is not null)
+        {
+            return MapKept(work, kind, sector, sectors, count);
+        }
+
         // The backend writes into the guest's pages for a read, and only reads them for a write.
         var access = kind == BlockWork.Read ? GrantAccess.Write : GrantAccess.Read;
         for (var i = 0; i < count; i++)
@@ -401,10 +414,41 @@ internal sealed class BlockBackendRing
 
             work.Mappings[i] = mapping;
             work.MappedCount = i + 1;
-            Attach(work.Memories[i], mapping, segments[i]);
+            Attach(work.Memories[i], PageOf(mapping), segments[i]);
             work.Buffers.Set(i, work.Memories[i].Memory);
         }
 
+        return Ready(work, kind, sector, sectors, count);
+    }
+
+    /// <summary>
+    /// Maps the data pages of a frontend with persistent grants: kept pages from the cache, others
+    /// mapped now (writable, as the frontend promised) and kept while the cache has room, else
+    /// unmapped when the request completes.
+    /// </summary>
+    private unsafe Verdict MapKept(BlockRequest work, BlockWork kind, ulong sector, ulong sectors, int count)
+    {
+        var segments = work.Segments.AsSpan(0, count);
+        for (var i = 0; i < count; i++)
+        {
+            if (!_persistent!.TryMap(segments[i].Gref, out var page, out var transient, out var error))
+            {
+                Unmap(work);
+                return Fatal($"segment {i} of request {work.Id} (persistent grants are writable): {_persistent.Describe(segments[i].Gref, error)}");
+            }
+
+            work.Mappings[i] = transient;
+            work.MappedCount = i + 1;
+            Attach(work.Memories[i], page, segments[i]);
+            work.Buffers.Set(i, work.Memories[i].Memory);
+        }
+
+        return Ready(work, kind, sector, sectors, count);
+    }
+
+    /// <summary>Every page is mapped: the request is ready for the LUN.</summary>
+    private static Verdict Ready(BlockRequest work, BlockWork kind, ulong sector, ulong sectors, int count)
+    {
         work.Buffers.SetCount(count);
         work.Work = kind;
         work.Offset = (long)sector << BlkifProtocol.SectorShift;
@@ -412,11 +456,11 @@ internal sealed class BlockBackendRing
         return Verdict.Start;
     }
 
-    private static unsafe void Attach(SegmentMemory memory, in GrantMapping mapping, in BlkifSegment segment)
-    {
-        var page = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(mapping.ReadOnlySpan));
+    private static unsafe byte* PageOf(in GrantMapping mapping) =>
+        (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(mapping.ReadOnlySpan));
+
+    private static unsafe void Attach(SegmentMemory memory, byte* page, in BlkifSegment segment) =>
         memory.Attach(page + (segment.FirstSector << BlkifProtocol.SectorShift), segment.SectorCount << BlkifProtocol.SectorShift);
-    }
 
     private bool InDisk(ulong sector, ulong count)
     {
@@ -573,8 +617,12 @@ internal sealed class BlockBackendRing
         for (var i = 0; i < work.MappedCount; i++)
         {
             work.Memories[i].Detach();
-            _mapper.Unmap(work.Mappings[i]);
-            work.Mappings[i] = default;
+            if (work.Mappings[i].IsValid)
+            {
+                // A kept (persistent) page has no mapping of its own here: it stays mapped.
+                _mapper.Unmap(work.Mappings[i]);
+                work.Mappings[i] = default;
+            }
         }
 
         work.MappedCount = 0;

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
+using ParaIo.Protocol.Nbd;
 
 namespace ParaIo.Backend.San;
 
@@ -117,11 +118,11 @@ public sealed class NbdClient : IAsyncDisposable
 
     /// <summary>Reads <paramref name="buffer"/>.Length bytes at <paramref name="offset"/> straight into <paramref name="buffer"/>.</summary>
     public ValueTask ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        TransferAsync(NbdWire.CmdRead, 0, offset, NbdPayload.Of(buffer), cancellationToken);
+        TransferAsync(NbdCommand.Read, NbdCommandFlags.None, offset, NbdPayload.Of(buffer), cancellationToken);
 
     /// <summary>Reads bytes at <paramref name="offset"/> into <paramref name="buffers"/> one after the other, as one request.</summary>
     public ValueTask ReadAsync(long offset, IReadOnlyList<Memory<byte>> buffers, CancellationToken cancellationToken = default) =>
-        TransferAsync(NbdWire.CmdRead, 0, offset, NbdPayload.Of(buffers), cancellationToken);
+        TransferAsync(NbdCommand.Read, NbdCommandFlags.None, offset, NbdPayload.Of(buffers), cancellationToken);
 
     /// <summary>Writes <paramref name="buffer"/> at <paramref name="offset"/>; with <paramref name="forceUnitAccess"/> it is durable when acknowledged (if the server takes FUA).</summary>
     public ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> buffer, bool forceUnitAccess = false, CancellationToken cancellationToken = default) =>
@@ -139,7 +140,7 @@ public sealed class NbdClient : IAsyncDisposable
             return ValueTask.FromException(new NotSupportedException($"The NBD export {Endpoint} does not take FLUSH."));
         }
 
-        return SubmitAsync(NbdWire.CmdFlush, 0, 0, 0, default, cancellationToken);
+        return SubmitAsync(NbdCommand.Flush, NbdCommandFlags.None, 0, 0, default, cancellationToken);
     }
 
     /// <summary>NBD_CMD_TRIM of a range: a hint; the range reads back as zeros or its old data. Throws <see cref="NotSupportedException"/> when the server does not take TRIM.</summary>
@@ -166,7 +167,7 @@ public sealed class NbdClient : IAsyncDisposable
         }
 
         return length <= MaxTrimChunk
-            ? SubmitAsync(NbdWire.CmdTrim, 0, offset, (uint)length, default, cancellationToken)
+            ? SubmitAsync(NbdCommand.Trim, NbdCommandFlags.None, offset, (uint)length, default, cancellationToken)
             : TrimInChunksAsync(offset, length, cancellationToken);
     }
 
@@ -198,7 +199,7 @@ public sealed class NbdClient : IAsyncDisposable
             await Task.WhenAny(drained, _closed.Task, Task.Delay(_options.RequestTimeout)).ConfigureAwait(false);
             if (IsConnected && _free.Reader.TryRead(out var disconnect))
             {
-                disconnect.Prepare(NbdWire.CmdDisconnect, 0, 0, 0, default);
+                disconnect.Prepare(NbdCommand.Disconnect, NbdCommandFlags.None, 0, 0, default);
                 var sent = new ValueTask(disconnect, disconnect.Version);
                 if (!_sendQueue.Writer.TryWrite(disconnect))
                 {
@@ -224,7 +225,7 @@ public sealed class NbdClient : IAsyncDisposable
     /// <summary>Starts a READ or WRITE of <paramref name="payload"/> (the LUN's entry point, without re-wrapping its buffers).</summary>
     internal ValueTask TransferAsync(bool write, long offset, NbdPayload payload, CancellationToken cancellationToken) => write
         ? WriteCoreAsync(offset, payload, forceUnitAccess: false, cancellationToken)
-        : TransferAsync(NbdWire.CmdRead, 0, offset, payload, cancellationToken);
+        : TransferAsync(NbdCommand.Read, NbdCommandFlags.None, offset, payload, cancellationToken);
 
     /// <summary>A slot whose caller has taken its result goes back to the free list.</summary>
     internal void Return(NbdRequest request) => _free.Writer.TryWrite(request);
@@ -236,12 +237,12 @@ public sealed class NbdClient : IAsyncDisposable
             return ValueTask.FromException(new InvalidOperationException($"The NBD export {Endpoint} is read-only."));
         }
 
-        var flags = forceUnitAccess && Export.CanFua ? NbdWire.CmdFlagFua : (ushort)0;
-        return TransferAsync(NbdWire.CmdWrite, flags, offset, payload, cancellationToken);
+        var flags = forceUnitAccess && Export.CanFua ? NbdCommandFlags.ForceUnitAccess : NbdCommandFlags.None;
+        return TransferAsync(NbdCommand.Write, flags, offset, payload, cancellationToken);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ValueTask TransferAsync(ushort command, ushort flags, long offset, NbdPayload payload, CancellationToken cancellationToken)
+    private ValueTask TransferAsync(NbdCommand command, NbdCommandFlags flags, long offset, NbdPayload payload, CancellationToken cancellationToken)
     {
         if (offset < 0 || offset > Export.Size - payload.Length)
         {
@@ -259,7 +260,7 @@ public sealed class NbdClient : IAsyncDisposable
     }
 
     /// <summary>A transfer over the server's payload limit: every chunk in flight together, awaited before returning.</summary>
-    private async ValueTask TransferInChunksAsync(ushort command, ushort flags, long offset, NbdPayload payload, CancellationToken cancellationToken)
+    private async ValueTask TransferInChunksAsync(NbdCommand command, NbdCommandFlags flags, long offset, NbdPayload payload, CancellationToken cancellationToken)
     {
         var chunks = new List<Task>((int)(payload.Length / Export.MaxPayload) + 1);
         Exception? first = null;
@@ -301,14 +302,14 @@ public sealed class NbdClient : IAsyncDisposable
         while (length > 0)
         {
             var count = (int)Math.Min(length, MaxTrimChunk);
-            await SubmitAsync(NbdWire.CmdTrim, 0, offset, (uint)count, default, cancellationToken).ConfigureAwait(false);
+            await SubmitAsync(NbdCommand.Trim, NbdCommandFlags.None, offset, (uint)count, default, cancellationToken).ConfigureAwait(false);
             offset += count;
             length -= count;
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ValueTask SubmitAsync(ushort command, ushort flags, long offset, uint length, NbdPayload payload, CancellationToken cancellationToken)
+    private ValueTask SubmitAsync(NbdCommand command, NbdCommandFlags flags, long offset, uint length, NbdPayload payload, CancellationToken cancellationToken)
     {
         if (!_free.Reader.TryRead(out var request))
         {
@@ -320,13 +321,13 @@ public sealed class NbdClient : IAsyncDisposable
 
     /// <summary>Every slot is in flight: wait for one. A dead connection frees them all, so this ends.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask SubmitWhenFreeAsync(ushort command, ushort flags, long offset, uint length, NbdPayload payload, CancellationToken cancellationToken)
+    private async ValueTask SubmitWhenFreeAsync(NbdCommand command, NbdCommandFlags flags, long offset, uint length, NbdPayload payload, CancellationToken cancellationToken)
     {
         var request = await _free.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         await Submit(request, command, flags, offset, length, payload).ConfigureAwait(false);
     }
 
-    private ValueTask Submit(NbdRequest request, ushort command, ushort flags, long offset, uint length, NbdPayload payload)
+    private ValueTask Submit(NbdRequest request, NbdCommand command, NbdCommandFlags flags, long offset, uint length, NbdPayload payload)
     {
         request.Prepare(command, flags, offset, length, payload);
         var task = new ValueTask(request, request.Version);
@@ -448,7 +449,7 @@ public sealed class NbdClient : IAsyncDisposable
         if (late is not null)
         {
             Fail(new NbdConnectionException(
-                $"The NBD server at {Endpoint} did not answer {NbdWire.CommandName(late.Command)} of {late.Length} bytes at {late.Offset} within {_options.RequestTimeout.TotalSeconds} s."));
+                $"The NBD server at {Endpoint} did not answer {late.Description} within {_options.RequestTimeout.TotalSeconds} s."));
         }
     }
 
@@ -475,9 +476,9 @@ public sealed class NbdClient : IAsyncDisposable
                             used = 0;
                         }
 
-                        NbdWire.WriteRequest(_send.AsSpan(used), request.Flags, request.Command, request.Cookie, (ulong)request.Offset, request.Length);
+                        request.WriteHeader(_send.AsSpan(used));
                         used += NbdWire.RequestHeaderLength;
-                        if (request.Command == NbdWire.CmdWrite)
+                        if (request.Command == NbdCommand.Write)
                         {
                             foreach (var piece in request.Payload)
                             {
@@ -574,7 +575,7 @@ public sealed class NbdClient : IAsyncDisposable
                 }
 
                 current = TakeInFlight(cookie) ?? throw Violation($"it answered cookie 0x{cookie:x}, which is not in flight");
-                if (error == 0 && current.Command == NbdWire.CmdRead)
+                if (error == 0 && current.Command == NbdCommand.Read)
                 {
                     await ReceivePayloadAsync(current.Payload).ConfigureAwait(false);
                 }

@@ -1,3 +1,5 @@
+using ParaIo.Protocol.Nbd;
+
 namespace ParaIo.Backend.San;
 
 /// <summary>Settings of one NBD client connection.</summary>

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using ParaIo.Protocol.Nbd;
 
 namespace ParaIo.Backend.San;
 

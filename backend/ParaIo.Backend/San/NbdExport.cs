@@ -1,3 +1,5 @@
+using ParaIo.Protocol.Nbd;
+
 namespace ParaIo.Backend.San;
 
 /// <summary>An NBD export as its server described it in the handshake.</summary>

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Text;
+using ParaIo.Protocol.Nbd;
 
 namespace ParaIo.Backend.San;
 
@@ -13,6 +14,9 @@ internal static class NbdHandshake
 {
     /// <summary>Replies to one option before the server is taken to be looping.</summary>
     private const int MaxRepliesPerOption = 256;
+
+    /// <summary>Option reply data longer than this is a broken server, not a long description.</summary>
+    private const int MaxOptionReplyLength = 64 << 10;
 
     public static async Task<NbdExport> RunAsync(Socket socket, NbdEndpoint endpoint, int payloadCap, CancellationToken cancellationToken)
     {
@@ -57,12 +61,12 @@ internal static class NbdHandshake
         // Data: u32 name length, name, u16 number of info requests, u16 NBD_INFO_BLOCK_SIZE.
         var request = new byte[16 + 4 + name.Length + 2 + 2];
         BinaryPrimitives.WriteUInt64BigEndian(request, NbdWire.OptionMagic);
-        BinaryPrimitives.WriteUInt32BigEndian(request.AsSpan(8), NbdWire.OptGo);
+        BinaryPrimitives.WriteUInt32BigEndian(request.AsSpan(8), (uint)NbdOption.Go);
         BinaryPrimitives.WriteUInt32BigEndian(request.AsSpan(12), (uint)(request.Length - 16));
         BinaryPrimitives.WriteUInt32BigEndian(request.AsSpan(16), (uint)name.Length);
         name.CopyTo(request.AsSpan(20));
         BinaryPrimitives.WriteUInt16BigEndian(request.AsSpan(20 + name.Length), 1);
-        BinaryPrimitives.WriteUInt16BigEndian(request.AsSpan(22 + name.Length), NbdWire.InfoBlockSize);
+        BinaryPrimitives.WriteUInt16BigEndian(request.AsSpan(22 + name.Length), (ushort)NbdInfoType.BlockSize);
         await SendAllAsync(socket, request, cancellationToken).ConfigureAwait(false);
 
         long size = -1;
@@ -74,20 +78,20 @@ internal static class NbdHandshake
         {
             await ReceiveExactlyAsync(socket, header, "an option reply", cancellationToken).ConfigureAwait(false);
             var magic = BinaryPrimitives.ReadUInt64BigEndian(header);
-            var option = BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(8));
-            var type = BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(12));
+            var option = (NbdOption)BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(8));
+            var type = (NbdOptionReply)BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(12));
             var length = BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(16));
             if (magic != NbdWire.OptionReplyMagic)
             {
                 throw Violation(endpoint, $"an option reply starts 0x{magic:x16}, not the option reply magic");
             }
 
-            if (option != NbdWire.OptGo)
+            if (option != NbdOption.Go)
             {
-                throw Violation(endpoint, $"it answered option {option} when NBD_OPT_GO was asked");
+                throw Violation(endpoint, $"it answered option {(uint)option} when NBD_OPT_GO was asked");
             }
 
-            if (length > NbdWire.MaxOptionReplyLength)
+            if (length > MaxOptionReplyLength)
             {
                 throw Violation(endpoint, $"an option reply claims {length} bytes of data");
             }
@@ -96,7 +100,7 @@ internal static class NbdHandshake
             await ReceiveExactlyAsync(socket, data, "an option reply's data", cancellationToken).ConfigureAwait(false);
             switch (type)
             {
-                case NbdWire.RepAck:
+                case NbdOptionReply.Ack:
                     if (size < 0)
                     {
                         throw Violation(endpoint, "it acknowledged NBD_OPT_GO without sending NBD_INFO_EXPORT");
@@ -104,9 +108,9 @@ internal static class NbdHandshake
 
                     var limits = BlockLimits(endpoint, minimum, preferred, maximum, payloadCap);
                     return new NbdExport(endpoint.ExportName, size, transmission, limits.Minimum, limits.Preferred, limits.MaxPayload, NegotiatedWithGo: true);
-                case NbdWire.RepInfo when length >= 2:
-                    var info = BinaryPrimitives.ReadUInt16BigEndian(data);
-                    if (info == NbdWire.InfoExport)
+                case NbdOptionReply.Info when length >= 2:
+                    var info = (NbdInfoType)BinaryPrimitives.ReadUInt16BigEndian(data);
+                    if (info == NbdInfoType.Export)
                     {
                         if (length != 12)
                         {
@@ -117,7 +121,7 @@ internal static class NbdHandshake
                         size = raw > long.MaxValue ? throw Violation(endpoint, $"the export's size is {raw} bytes") : (long)raw;
                         transmission = Flags(BinaryPrimitives.ReadUInt16BigEndian(data.AsSpan(10)));
                     }
-                    else if (info == NbdWire.InfoBlockSize)
+                    else if (info == NbdInfoType.BlockSize)
                     {
                         if (length != 14)
                         {
@@ -134,12 +138,12 @@ internal static class NbdHandshake
                     }
 
                     break; // other information is not asked for; ignore it
-                case NbdWire.RepInfo:
+                case NbdOptionReply.Info:
                     throw Violation(endpoint, $"an NBD_REP_INFO has {length} bytes");
-                case NbdWire.RepErrUnsup:
+                case NbdOptionReply.ErrorUnsupported:
                     return null;
-                case >= NbdWire.RepErrorBit:
-                    throw new NbdConnectionException($"The NBD server at {endpoint} refused export '{endpoint.ExportName}': {Refusal(type)}{Message(data)}.");
+                case var refusal when ((uint)refusal & NbdWire.OptionReplyErrorBit) != 0:
+                    throw new NbdConnectionException($"The NBD server at {endpoint} refused export '{endpoint.ExportName}': {Refusal(refusal)}{Message(data)}.");
                 default:
                     break; // a reply type this client does not know and did not cause; the protocol says to ignore it
             }
@@ -153,7 +157,7 @@ internal static class NbdHandshake
     {
         var request = new byte[16 + name.Length];
         BinaryPrimitives.WriteUInt64BigEndian(request, NbdWire.OptionMagic);
-        BinaryPrimitives.WriteUInt32BigEndian(request.AsSpan(8), NbdWire.OptExportName);
+        BinaryPrimitives.WriteUInt32BigEndian(request.AsSpan(8), (uint)NbdOption.ExportName);
         BinaryPrimitives.WriteUInt32BigEndian(request.AsSpan(12), (uint)name.Length);
         name.CopyTo(request.AsSpan(16));
         await SendAllAsync(socket, request, cancellationToken).ConfigureAwait(false);
@@ -206,15 +210,15 @@ internal static class NbdHandshake
         return (minimum, preferred, (int)cap);
     }
 
-    private static string Refusal(uint type) => type switch
+    private static string Refusal(NbdOptionReply type) => type switch
     {
-        NbdWire.RepErrUnknown => "no such export",
-        NbdWire.RepErrPolicy => "refused by policy",
-        NbdWire.RepErrInvalid => "the request was invalid",
-        NbdWire.RepErrTlsRequired => "it requires TLS",
-        NbdWire.RepErrShutdown => "it is shutting down",
-        NbdWire.RepErrBlockSizeRequired => "it requires block size negotiation",
-        _ => $"error 0x{type:x8}",
+        NbdOptionReply.ErrorUnknownExport => "no such export",
+        NbdOptionReply.ErrorPolicy => "refused by policy",
+        NbdOptionReply.ErrorInvalid => "the request was invalid",
+        NbdOptionReply.ErrorTlsRequired => "it requires TLS",
+        NbdOptionReply.ErrorShutdown => "it is shutting down",
+        NbdOptionReply.ErrorBlockSizeRequired => "it requires block size negotiation",
+        _ => $"error 0x{(uint)type:x8}",
     };
 
     private static string Message(byte[] data) => data.Length == 0 ? "" : $" ({Encoding.UTF8.GetString(data)})";

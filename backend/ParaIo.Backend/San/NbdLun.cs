@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ParaIo.Backend.Block;
+using ParaIo.Protocol.Nbd;
 
 namespace ParaIo.Backend.San;
 
@@ -298,7 +299,7 @@ public sealed class NbdLun : ILun, IAsyncDisposable
     }
 
     private bool IsConnectionLoss(Exception e) =>
-        !Volatile.Read(ref _disposed) && (e is NbdConnectionException || (e is NbdServerErrorException { Error: NbdWire.ErrorShutdown }));
+        !Volatile.Read(ref _disposed) && (e is NbdConnectionException || (e is NbdServerErrorException { Error: (int)NbdError.Shutdown }));
 
     /// <summary>The connection <paramref name="client"/> failed: forget it and reconnect, once however many requests noticed.</summary>
     private void ConnectionLost(NbdClient client, Exception reason)

@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Threading.Tasks.Sources;
+using ParaIo.Protocol.Nbd;
 
 namespace ParaIo.Backend.San;
 
@@ -34,9 +36,9 @@ internal sealed class NbdRequest : IValueTaskSource
 
     public ulong Cookie => ((ulong)Generation << 16) | Index;
 
-    public ushort Command { get; private set; }
+    public NbdCommand Command { get; private set; }
 
-    public ushort Flags { get; private set; }
+    public NbdCommandFlags Flags { get; private set; }
 
     public long Offset { get; private set; }
 
@@ -52,7 +54,10 @@ internal sealed class NbdRequest : IValueTaskSource
 
     public short Version => _core.Version;
 
-    public void Prepare(ushort command, ushort flags, long offset, uint length, NbdPayload payload)
+    /// <summary>What the request asks, for messages: <c>READ of 4096 bytes at 0</c>.</summary>
+    public string Description => $"{CommandName(Command)} of {Length} bytes at {Offset}";
+
+    public void Prepare(NbdCommand command, NbdCommandFlags flags, long offset, uint length, NbdPayload payload)
     {
         _core.Reset();
         Generation++;
@@ -61,10 +66,21 @@ internal sealed class NbdRequest : IValueTaskSource
         Offset = offset;
         Length = length;
         Payload = payload;
-        ExpectsReply = command != NbdWire.CmdDisconnect;
+        ExpectsReply = command != NbdCommand.Disconnect;
         _error = 0;
         _failure = null;
         _holders = ExpectsReply ? 2 : 1;
+    }
+
+    /// <summary>Writes the request's header (<see cref="NbdWire.RequestHeaderLength"/> bytes) at the start of <paramref name="destination"/>.</summary>
+    public void WriteHeader(Span<byte> destination)
+    {
+        BinaryPrimitives.WriteUInt32BigEndian(destination, NbdWire.RequestMagic);
+        BinaryPrimitives.WriteUInt16BigEndian(destination[4..], (ushort)Flags);
+        BinaryPrimitives.WriteUInt16BigEndian(destination[6..], (ushort)Command);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[8..], Cookie);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[16..], (ulong)Offset);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[24..], Length);
     }
 
     /// <summary>The receiver's part: the reply came with <paramref name="error"/> (0 for success).</summary>
@@ -116,8 +132,28 @@ internal sealed class NbdRequest : IValueTaskSource
         }
     }
 
-    private static NbdServerErrorException ServerError(int error, ushort command, long offset, uint length) =>
-        new(error, $"The NBD server answered {NbdWire.CommandName(command)} of {length} bytes at {offset} with {NbdWire.ErrorName(error)}.");
+    private static string CommandName(NbdCommand command) => command switch
+    {
+        NbdCommand.Read => "READ",
+        NbdCommand.Write => "WRITE",
+        NbdCommand.Disconnect => "DISC",
+        NbdCommand.Flush => "FLUSH",
+        NbdCommand.Trim => "TRIM",
+        _ => $"command {(ushort)command}",
+    };
+
+    private static string ErrorName(int error) => (NbdError)error switch
+    {
+        NbdError.NotPermitted => "EPERM",
+        NbdError.Io => "EIO",
+        NbdError.NoMemory => "ENOMEM",
+        NbdError.InvalidArgument => "EINVAL",
+        NbdError.NoSpace => "ENOSPC",
+        NbdError.Overflow => "EOVERFLOW",
+        NbdError.NotSupported => "ENOTSUP",
+        NbdError.Shutdown => "ESHUTDOWN",
+        _ => $"error {error}",
+    };
 
     /// <summary>
     /// The last holder completes the caller's task, faulted when the request failed: its status
@@ -141,7 +177,7 @@ internal sealed class NbdRequest : IValueTaskSource
         }
         else if (_error != 0)
         {
-            _core.SetException(ServerError(_error, Command, Offset, Length));
+            _core.SetException(new NbdServerErrorException(_error, $"The NBD server answered {Description} with {ErrorName(_error)}."));
         }
         else
         {

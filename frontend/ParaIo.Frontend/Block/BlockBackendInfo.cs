@@ -19,6 +19,9 @@ public sealed record BlockBackendInfo(long Sectors, int PhysicalSectorSize, Vdis
     /// <summary>The most queues (rings) a device may use: <c>multi-queue-max-queues</c>, 1 when absent.</summary>
     public int MaxQueues { get; init; } = 1;
 
+    /// <summary>The backend keeps grants mapped between requests (<c>feature-persistent</c>).</summary>
+    public bool Persistent { get; init; }
+
     /// <summary>True when writes and discards will be refused.</summary>
     public bool IsReadOnly => (Info & VdiskInfo.ReadOnly) != 0;
 
@@ -43,6 +46,7 @@ public sealed record BlockBackendInfo(long Sectors, int PhysicalSectorSize, Vdis
             (int)Number(keys, BlockKeys.MaxRingPageOrder, 0, 0, RingBuffer.Rings.RingLayout.MaxPageOrder))
         {
             MaxQueues = (int)Number(keys, BlockKeys.MultiQueueMaxQueues, 1, 1, MaxQueuesLimit),
+            Persistent = Number(keys, BlockKeys.FeaturePersistent, 0, 0, 1) == 1,
         };
     }
 

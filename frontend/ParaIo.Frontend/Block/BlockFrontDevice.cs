@@ -46,6 +46,7 @@ public sealed class BlockFrontDevice : IResumableFrontendDevice
     private readonly List<GrantRef> _lingeringGrants = [];
     private readonly List<FrontQueue<BlkifRequest, BlkifResponse>> _retiredQueues = [];
     private readonly int _indirectSegments;
+    private readonly PersistentGrants? _persistent;
     private uint _nextQueue;
     private int _disposed;
     private bool _resourcesReleased;
@@ -63,6 +64,11 @@ public sealed class BlockFrontDevice : IResumableFrontendDevice
         var grantBudget = (memory.Grants.FreeCount / 2 / (QueueDepth * queues.Count)) - BlkifProtocol.MaxIndirectPagesPerRequest;
         var indirect = Math.Min(Math.Min(options.MaxIndirectSegments, backend.MaxIndirectSegments), grantBudget);
         _indirectSegments = indirect > BlkifProtocol.MaxSegmentsPerRequest ? indirect : 0;
+        if (backend.Persistent && options.PersistentGrants)
+        {
+            _persistent = new PersistentGrants(memory);
+        }
+
         _returnOperation = ReturnOperation;
         _queues = new BlockFrontQueue[queues.Count];
         try
@@ -100,6 +106,12 @@ public sealed class BlockFrontDevice : IResumableFrontendDevice
     /// <summary>Queues (rings) in use: 1 unless both ends offered blkif multi-queue.</summary>
     public int QueueCount => _queues.Length;
 
+    /// <summary>True when both ends use <c>feature-persistent</c>: data pages keep their grants between requests.</summary>
+    public bool PersistentGrants => _persistent is not null;
+
+    /// <summary>Pages whose grant the backend keeps mapped now.</summary>
+    public int PersistentGrantCount => _persistent?.Count ?? 0;
+
     /// <summary>Segments per INDIRECT request; 0 when large transfers are split into direct requests.</summary>
     public int IndirectSegments => _indirectSegments;
 
@@ -127,7 +139,7 @@ public sealed class BlockFrontDevice : IResumableFrontendDevice
         {
             var keys = new Dictionary<string, string>(StringComparer.Ordinal)
             {
-                [BlockKeys.FeaturePersistent] = "0",
+                [BlockKeys.FeaturePersistent] = _persistent is null ? "0" : "1",
             };
             var count = _queues.Length;
             var order = Queue.Offer.PageOrder;
@@ -342,6 +354,7 @@ public sealed class BlockFrontDevice : IResumableFrontendDevice
 
         if (!_resourcesReleased)
         {
+            _persistent?.EndAll(KeepLingering);
             RetryLingeringGrants();
             ReleaseIndirectPages();
             lock (_retiredQueues)
@@ -585,9 +598,15 @@ public sealed class BlockFrontDevice : IResumableFrontendDevice
             var take = Math.Min(PoolLayout.PageSize - inPage, length - covered);
             var first = inPage >> BlkifProtocol.SectorShift;
             var last = first + (take >> BlkifProtocol.SectorShift) - 1;
-            // A write only needs the backend to read the page; a read needs it writable.
-            var grant = _memory.Grants.GrantAccess(_options.BackendDomain, page + i, readOnly: operation == BlkifOperation.Write);
-            request.Grants[request.GrantCount++] = grant;
+            if (_persistent is null || !_persistent.TryGet(page + i, out var grant))
+            {
+                // A write only needs the backend to read the page, a read needs it writable; with
+                // persistent grants every data page is writable (the feature's promise).
+                grant = _memory.Grants.GrantAccess(_options.BackendDomain, page + i, readOnly: _persistent is null && operation == BlkifOperation.Write);
+                request.GrantPages[request.GrantCount] = page + i;
+                request.Grants[request.GrantCount++] = grant;
+            }
+
             list[i] = new BlkifSegment(grant.Value, (byte)first, (byte)last);
             covered += take;
             inPage = 0;
@@ -639,24 +658,33 @@ public sealed class BlockFrontDevice : IResumableFrontendDevice
         }
     }
 
-    /// <summary>Ends a request's data grants; one still mapped (by a backend that died holding it) is kept until it can be ended.</summary>
+    /// <summary>
+    /// Ends a request's data grants. One still mapped is one the backend keeps (persistent grants:
+    /// it becomes its page's grant) or, without the feature, one a dead backend held: it is ended
+    /// once it can be.
+    /// </summary>
     internal void EndGrants(PendingRequest request)
     {
         for (var i = 0; i < request.GrantCount; i++)
         {
-            if (!_memory.Grants.TryEndAccess(request.Grants[i]))
+            if (!_memory.Grants.TryEndAccess(request.Grants[i]) && !(_persistent?.Adopt(request.GrantPages[i], request.Grants[i]) ?? false))
             {
-                // Still mapped (a backend that died holding it): keep it until it can be ended.
-                lock (_lingeringGrants)
-                {
-                    _lingeringGrants.Add(request.Grants[i]);
-                }
+                KeepLingering(request.Grants[i]);
             }
 
             request.Grants[i] = default;
         }
 
         request.GrantCount = 0;
+    }
+
+    /// <summary>Keeps a grant still mapped (by a backend that died holding it, or has not let go yet) until it can be ended.</summary>
+    private void KeepLingering(GrantRef grant)
+    {
+        lock (_lingeringGrants)
+        {
+            _lingeringGrants.Add(grant);
+        }
     }
 
     private void RetryLingeringGrants()

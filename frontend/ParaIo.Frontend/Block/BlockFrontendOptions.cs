@@ -25,6 +25,13 @@ public sealed class BlockFrontendOptions
     /// </summary>
     public int MaxIndirectSegments { get; init; } = 256;
 
+    /// <summary>
+    /// Use <c>feature-persistent</c> when the backend offers it (the default): data pages are
+    /// granted writable, and those the backend keeps mapped keep their grants for later requests
+    /// until the device closes. False grants every page per request.
+    /// </summary>
+    public bool PersistentGrants { get; init; } = true;
+
     /// <summary>The backend's domain, to which buffers and rings are granted.</summary>
     public ushort BackendDomain { get; init; }
 

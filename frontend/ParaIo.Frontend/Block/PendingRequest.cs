@@ -15,6 +15,7 @@ internal sealed class PendingRequest
     {
         Index = index;
         Grants = new GrantRef[maxSegments];
+        GrantPages = new int[maxSegments];
     }
 
     /// <summary>Position in the device's table; the low half of the id.</summary>
@@ -29,8 +30,11 @@ internal sealed class PendingRequest
     /// <summary>The operation the response must name.</summary>
     public BlkifOperation ExpectedOperation;
 
-    /// <summary>Grants of the data pages, ended when the response arrives.</summary>
+    /// <summary>Grants of the data pages made for this request, ended when the response arrives (or kept, when the backend kept them mapped).</summary>
     public GrantRef[] Grants;
+
+    /// <summary>The pool page each of <see cref="Grants"/> grants.</summary>
+    public int[] GrantPages;
 
     /// <summary>Live entries of <see cref="Grants"/>.</summary>
     public int GrantCount;

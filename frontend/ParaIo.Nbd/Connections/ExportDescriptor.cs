@@ -1,5 +1,5 @@
 using System.Text;
-using ParaIo.Nbd.Protocol;
+using ParaIo.Protocol.Nbd;
 
 namespace ParaIo.Nbd.Connections;
 

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
-using ParaIo.Nbd.Protocol;
+using ParaIo.Protocol.Nbd;
 
 namespace ParaIo.Nbd.Connections;
 

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
-using ParaIo.Nbd.Protocol;
+using ParaIo.Protocol.Nbd;
 
 namespace ParaIo.Nbd.Connections;
 

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using ParaIo.Nbd.Protocol;
+using ParaIo.Protocol.Nbd;
 
 namespace ParaIo.Nbd.Connections;
 

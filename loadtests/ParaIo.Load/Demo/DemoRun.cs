@@ -9,10 +9,11 @@ using Spectre.Console;
 namespace ParaIo.Load.Demo;
 
 /// <summary>
-/// <c>paraio-load demo</c>: a live look at the transport. A traffic thread streams bursts of
-/// requests through the ring to the peer backend, pausing now and then so both sides go to sleep
-/// and the event channels have to wake them; once a second the display shows requests/s, the
-/// round-trip p50/p99, notifications sent each way and the futex wake-ups they cost.
+/// <c>paraio-load demo</c>: a live look at the transport, then at a guest's disk. A traffic thread
+/// streams bursts of requests through the ring to the peer backend, pausing now and then so both
+/// sides go to sleep and the event channels have to wake them; once a second the display shows
+/// requests/s, the round-trip p50/p99, notifications sent each way and the futex wake-ups they
+/// cost. Then <see cref="DiskDemo"/> writes, flushes and reads back a guest's disk through paraiod.
 /// </summary>
 internal static class DemoRun
 {
@@ -22,16 +23,24 @@ internal static class DemoRun
     private static readonly string[] s_columns = ["time", "requests/s", "RTT p50 µs", "RTT p99 µs", "notify → back", "notify ← back", "requests per notify", "futex wake-ups", "sleeps"];
     private static readonly string[] s_plainNames = ["t", "requests_per_s", "rtt_p50_us", "rtt_p99_us", "notify_to_backend", "notify_to_frontend", "requests_per_notify", "futex_wakeups", "sleeps"];
 
-    public static int Execute(int seconds)
+    public static int Execute(int seconds, int diskSeconds)
     {
         using var interruption = new Interruption();
         try
         {
             var window = new MeasurementWindow(TimeSpan.Zero, TimeSpan.FromSeconds(seconds));
-            using var session = LoadSession.Start(window, interruption.Token);
-            var statsPage = session.Guest.Pages.Allocate();
-            session.Guest.Pool.GetPage(statsPage).Clear();
-            session.Run("demo", PeerOp.DemoBackend, run => Show(run, session, statsPage), window, ring: RingIndex.Demo, firstPage: statsPage);
+            using (var session = LoadSession.Start(window, interruption.Token))
+            {
+                var statsPage = session.Guest.Pages.Allocate();
+                session.Guest.Pool.GetPage(statsPage).Clear();
+                session.Run("demo", PeerOp.DemoBackend, run => Show(run, session, statsPage), window, ring: RingIndex.Demo, firstPage: statsPage);
+            }
+
+            if (diskSeconds > 0)
+            {
+                DiskDemo.Run(TimeSpan.FromSeconds(diskSeconds), interruption.Token);
+            }
+
             return 0;
         }
         catch (Exception e) when (interruption.IsRequested)

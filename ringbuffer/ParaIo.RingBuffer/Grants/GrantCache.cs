@@ -1,16 +1,20 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using ParaIo.RingBuffer.Grants;
-
-namespace ParaIo.Backend.Net;
+namespace ParaIo.RingBuffer.Grants;
 
 /// <summary>
-/// One queue direction's way into guest pages. With persistent grants (the frontend's
-/// <c>feature-persistent</c>) a grant is mapped at first use and kept until the device closes, up
-/// to a bound; otherwise, and beyond the bound, each use maps and unmaps. Single-threaded: the
-/// owner (a tx thread, or the rx lock holder) alone uses it.
+/// A backend's way into guest pages for one ring (or one direction of one): with persistent grants
+/// (the frontend's <c>feature-persistent</c>, in netif and blkif alike) a grant is mapped at first
+/// use and kept until <see cref="Clear"/>, up to a bound; otherwise, and beyond the bound, each use
+/// maps and <see cref="Release"/> unmaps. A kept mapping holds the grant's busy bits, so the guest
+/// cannot end access to it, and so cannot point the reference at another page, while it is kept.
 /// </summary>
-internal sealed unsafe class GrantCache
+/// <remarks>
+/// Lookups and <see cref="Clear"/> are single-threaded: the owner (a ring thread, or the holder of
+/// the owner's lock) alone calls <see cref="TryMap"/>. <see cref="Release"/> only unmaps a
+/// transient mapping and may run on any thread.
+/// </remarks>
+public sealed unsafe class GrantCache
 {
     private readonly GrantMapper _mapper;
     private readonly GrantAccess _access;
@@ -18,17 +22,28 @@ internal sealed unsafe class GrantCache
     private readonly GrantMapping[]? _cached;
     private int _count;
 
+    /// <summary>Creates a cache over <paramref name="mapper"/>.</summary>
+    /// <param name="mapper">The guest's grant mapper.</param>
+    /// <param name="access">The access every mapping is made with (persistent mappings must allow every use, so a ring that both reads and writes pages asks for <see cref="GrantAccess.Write"/>).</param>
+    /// <param name="persistent">Keep mappings (the frontend negotiated persistent grants); false maps and unmaps every use.</param>
+    /// <param name="max">The most mappings kept at once; further grants are mapped for one use.</param>
     public GrantCache(GrantMapper mapper, GrantAccess access, bool persistent, int max)
     {
+        ArgumentNullException.ThrowIfNull(mapper);
+        ArgumentOutOfRangeException.ThrowIfNegative(max);
         _mapper = mapper;
         _access = access;
         _max = max;
         _cached = persistent && max > 0 ? new GrantMapping[mapper.Pool.Geometry.GrantEntries] : null;
     }
 
+    /// <summary>Mappings kept now.</summary>
     public int Count => _count;
 
-    /// <summary>The page of <paramref name="gref"/>; <paramref name="transient"/> must be passed to <see cref="Release"/>.</summary>
+    /// <summary>
+    /// The page of <paramref name="gref"/>, kept or mapped now; <paramref name="transient"/> (invalid
+    /// when the page is kept) must be passed to <see cref="Release"/> once the use is over.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryMap(uint gref, out byte* page, out GrantMapping transient, out GrantError error)
     {
@@ -44,6 +59,7 @@ internal sealed unsafe class GrantCache
         return MapSlow(gref, out page, out transient, out error);
     }
 
+    /// <summary>Unmaps what <see cref="TryMap"/> mapped for one use; a kept mapping (an invalid <paramref name="transient"/>) stays.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Release(in GrantMapping transient)
     {
@@ -72,6 +88,7 @@ internal sealed unsafe class GrantCache
         }
     }
 
+    /// <summary>Why <paramref name="gref"/> could not be mapped, for a log line or a disconnect reason.</summary>
     public string Describe(uint gref, GrantError error) => _mapper.Describe(new GrantRef(gref), _access, error);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
