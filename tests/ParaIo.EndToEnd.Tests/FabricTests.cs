@@ -1,0 +1,99 @@
+using System.Text.Json;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace ParaIo.EndToEnd.Tests;
+
+/// <summary>
+/// The I/O fabric in a real paraiod with real guests: a disk reached through a vHBA is served only
+/// while its LUN is masked to that vHBA, a profile made before its domain gives the new domain its
+/// disk and moves to another domain with its WWPN, and fabric.json brings every identity back
+/// after a restart.
+/// </summary>
+[TestClass]
+public sealed class FabricTests
+{
+    private const string DiskBytes = "8388608";
+
+    [TestMethod]
+    public async Task AVhbaDiskIsServedOnlyWhileItsLunIsMaskedToTheVhba()
+    {
+        await using var daemon = await Paraiod.StartAsync();
+        await daemon.ControlAsync("lun-create", "data", $"size={DiskBytes}");
+        await daemon.ControlAsync("vhba-create", "h1", "hba0/0");
+        await daemon.ControlAsync("vhba-create", "h2", "hba0/0");
+        await daemon.ControlAsync("lun-mask", "data", "h1");
+        var (_, dbToken) = await daemon.CreateDomainAsync("db", "vbd,vhba=h1,lun=data");
+        var (_, spyToken) = await daemon.CreateDomainAsync("spy", "vbd,vhba=h2,lun=data");
+
+        using (var db = daemon.StartGuest("db", dbToken))
+        {
+            var export = JsonDocument.Parse(db.WaitForLine("\"event\":\"export\"", Paraiod.Patience)).RootElement;
+            Assert.AreEqual(8L << 20, export.GetProperty("bytes").GetInt64());
+        }
+
+        using (daemon.StartGuest("spy", spyToken))
+        {
+            daemon.Process.WaitForLine("LUN 'data' is not masked to vHBA 'h2'", Paraiod.Patience);
+            Assert.AreEqual(6, (await daemon.DeviceStatesAsync("spy")).Single().Backend, "refused: the backend stays Closed");
+        }
+
+        // Unmasked, db's next connect is refused too.
+        await daemon.ControlAsync("lun-unmask", "data", "h1");
+        using (daemon.StartGuest("db", dbToken))
+        {
+            daemon.Process.WaitForLine("LUN 'data' is not masked to vHBA 'h1'", Paraiod.Patience);
+        }
+
+        var lun = (await daemon.ControlAsync("lun-list"))[0];
+        Assert.AreEqual(0, lun.GetProperty("masks").GetArrayLength());
+        Assert.AreEqual(2, lun.GetProperty("usedBy").GetArrayLength());
+    }
+
+    [TestMethod]
+    public async Task AProfileGivesItsDomainItsDiskAndMovesWithItsIdentitiesAcrossARestart()
+    {
+        // A template of one vHBA, so that the profile's devices need no vNIC data path.
+        var config = Path.Combine(Path.GetTempPath(), $"paraio-fabric-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(config, """
+            {"Paraiod":{"Fabric":{"Templates":{"storage":{"Vhbas":[{"Port":"hba0/0","Rate":"400M","Iops":5000,"Priority":2}]}}}}}
+            """);
+        try
+        {
+            await using var daemon = await Paraiod.StartAsync("", "--config", config);
+            await daemon.ControlAsync("lun-create", "data", $"size={DiskBytes}");
+            var profile = await daemon.ControlAsync("profile-create", "web", "template=storage", "lun=data");
+            var wwpn = profile.GetProperty("vhbas")[0].GetProperty("wwpn").GetString();
+            await daemon.ControlAsync("vnic-create", "own", "nic0/0", "rate=300M", "class=ssh:10M:tcp/22");
+
+            var created = await daemon.ControlAsync("profile-domain-create", "web", "web1");
+            Assert.AreEqual("vbd:0,lun=data,vhba=web-hba0", created.GetProperty("devices")[0].GetProperty("device").GetString());
+            using (var guest = daemon.StartGuest("web1", created.GetProperty("token").GetString()!))
+            {
+                guest.WaitForLine("\"event\":\"export\"", Paraiod.Patience);
+            }
+
+            await daemon.RestartAsync(crash: false);
+            var (_, token) = await daemon.CreateDomainAsync("web2");
+            await daemon.ControlAsync("profile-unbind", "web");
+            var bound = await daemon.ControlAsync("profile-bind", "web", "web2");
+
+            CollectionAssert.AreEqual(new[] { "vbd:0,lun=data,vhba=web-hba0" }, bound.GetProperty("devices").EnumerateArray().Select(d => d.GetString()).ToArray());
+            Assert.AreEqual(0, (await daemon.ControlAsync("device-list", "web1")).GetArrayLength());
+            var vhba = (await daemon.ControlAsync("vhba-list"))[0];
+            Assert.AreEqual(wwpn, vhba.GetProperty("wwpn").GetString());
+            Assert.AreEqual(5000, vhba.GetProperty("iopsLimit").GetInt32());
+            Assert.AreEqual(50_000_000, vhba.GetProperty("committedRate").GetInt64());
+            var own = (await daemon.ControlAsync("vnic-list"))[0];
+            Assert.AreEqual("02:50:10:00:00:00", own.GetProperty("mac").GetString());
+            Assert.AreEqual("ssh:10M:tcp/22", own.GetProperty("classes")[0].GetProperty("text").GetString());
+            using (var guest = daemon.StartGuest("web2", token))
+            {
+                guest.WaitForLine("\"event\":\"export\"", Paraiod.Patience);
+            }
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+}
