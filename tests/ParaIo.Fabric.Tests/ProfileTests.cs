@@ -113,6 +113,51 @@ public sealed class ProfileTests
     }
 
     [TestMethod]
+    public async Task ABindUnderWayIsNotTakenOverByAnotherEvenBeforeItsDomainExists()
+    {
+        using var fabric = new TestFabric();
+        var domains = new FakeDomains();
+        fabric.Catalog.CreateProfile("a", "default", []);
+        var release = new TaskCompletionSource();
+        var binder = domains.Binder(fabric.Catalog);
+
+        var first = binder.CreateDomainAsync("a", "web1", [], async devices =>
+        {
+            await release.Task;
+            return await domains.CreateAsync("web1", devices);
+        });
+        var second = await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => binder.CreateDomainAsync("a", "web2", [], devices => domains.CreateAsync("web2", devices)));
+        var delete = Assert.ThrowsExactly<InvalidOperationException>(() => fabric.Catalog.DeleteProfile("a", domains.Exists));
+        release.SetResult();
+        await first;
+
+        Assert.AreEqual("Profile 'a' is being bound or unbound right now.", second.Message);
+        StringAssert.Contains(delete.Message, "is bound to domain 'web1'");
+        Assert.IsFalse(domains.Exists("web2"));
+        Assert.AreEqual("web1", fabric.Catalog.FindProfile("a")!.Domain);
+        Assert.AreEqual("web1", await binder.UnbindAsync("a", CancellationToken.None));
+    }
+
+    [TestMethod]
+    public async Task AnUnbindTheDomainRefusesLeavesTheProfileBound()
+    {
+        using var fabric = new TestFabric();
+        var domains = new FakeDomains();
+        var binder = domains.Binder(fabric.Catalog);
+        fabric.Catalog.CreateProfile("a", "default", []);
+        await binder.CreateDomainAsync("a", "web1", [], devices => domains.CreateAsync("web1", devices));
+        domains.Running.Add("web1");
+
+        await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => binder.UnbindAsync("a", CancellationToken.None));
+
+        Assert.AreEqual("web1", fabric.Catalog.FindProfile("a")!.Domain);
+        Assert.AreEqual(1, domains["web1"].Devices.Count);
+        domains.Running.Clear();
+        await binder.UnbindAsync("a", CancellationToken.None);
+        Assert.AreEqual(0, domains["web1"].Devices.Count);
+    }
+
+    [TestMethod]
     public void AProfileThatDoesNotFitLeavesNothingBehind()
     {
         using var fabric = new TestFabric();

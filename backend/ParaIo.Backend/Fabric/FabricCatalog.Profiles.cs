@@ -92,7 +92,7 @@ public sealed partial class FabricCatalog
         lock (_lock)
         {
             var profile = _profiles.GetValueOrDefault(name) ?? throw new KeyNotFoundException($"no profile named '{name}'");
-            if (profile.Domain is { } domain && domainExists(domain))
+            if (profile.Domain is { } domain && (domainExists(domain) || _binding.Contains(name)))
             {
                 throw new InvalidOperationException($"Profile '{name}' is bound to domain '{domain}'; unbind it first (paraioctl profile unbind {name}).");
             }
@@ -143,7 +143,8 @@ public sealed partial class FabricCatalog
 
     /// <summary>
     /// Records that <paramref name="name"/> is being bound to <paramref name="domain"/>, refusing
-    /// when it is bound to another domain that still exists or that domain has another profile.
+    /// when it is bound to another domain that still exists, is being bound right now, or that
+    /// domain has another profile. <see cref="Settle"/> (bound) or <see cref="Release"/> (refused) follows.
     /// </summary>
     /// <exception cref="KeyNotFoundException">No such profile.</exception>
     /// <exception cref="InvalidOperationException">It is bound elsewhere, or the domain has a profile.</exception>
@@ -153,6 +154,11 @@ public sealed partial class FabricCatalog
         lock (_lock)
         {
             var profile = _profiles.GetValueOrDefault(name) ?? throw new KeyNotFoundException($"no profile named '{name}'");
+            if (_binding.Contains(name))
+            {
+                throw new InvalidOperationException($"Profile '{name}' is being bound or unbound right now.");
+            }
+
             if (profile.Domain is { } bound && domainExists(bound))
             {
                 throw new InvalidOperationException(bound == domain
@@ -167,18 +173,51 @@ public sealed partial class FabricCatalog
 
             var reserved = profile with { Domain = domain };
             _profiles[name] = reserved;
+            _binding.Add(name);
             Save();
             return reserved;
         }
     }
 
-    /// <summary>Marks the profile unbound, if it is bound to <paramref name="domain"/>.</summary>
+    /// <summary>
+    /// Begins taking the profile from its domain, refusing while another bind or unbind of it is
+    /// under way; <see cref="Release"/> (done) or <see cref="Settle"/> (the domain refused) follows.
+    /// </summary>
+    /// <returns>The domain it is bound to.</returns>
+    /// <exception cref="KeyNotFoundException">No such profile.</exception>
+    /// <exception cref="InvalidOperationException">It is not bound, or is being bound or unbound now.</exception>
+    public string BeginUnbind(string name)
+    {
+        lock (_lock)
+        {
+            var profile = _profiles.GetValueOrDefault(name) ?? throw new KeyNotFoundException($"no profile named '{name}'");
+            var domain = profile.Domain ?? throw new InvalidOperationException($"Profile '{name}' is not bound to a domain.");
+            if (!_binding.Add(name))
+            {
+                throw new InvalidOperationException($"Profile '{name}' is being bound or unbound right now.");
+            }
+
+            return domain;
+        }
+    }
+
+    /// <summary>Ends a bind or unbind with the profile staying bound: the domain took its devices, or refused to give them back.</summary>
+    public void Settle(string name)
+    {
+        lock (_lock)
+        {
+            _binding.Remove(name);
+        }
+    }
+
+    /// <summary>Marks the profile unbound, if it is bound (or being bound) to <paramref name="domain"/>.</summary>
     /// <exception cref="KeyNotFoundException">No such profile.</exception>
     public ProfileRecord Release(string name, string domain)
     {
         lock (_lock)
         {
             var profile = _profiles.GetValueOrDefault(name) ?? throw new KeyNotFoundException($"no profile named '{name}'");
+            _binding.Remove(name);
             if (profile.Domain != domain)
             {
                 return profile;

@@ -23,6 +23,7 @@ public sealed partial class FabricCatalog
     private readonly Dictionary<string, VhbaRecord> _vhbas = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LunRecord> _luns = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ProfileRecord> _profiles = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _binding = new(StringComparer.Ordinal); // profiles whose domain is being changed or made now
     private IFabricDataPath? _dataPath;
 
     /// <summary>Opens the fabric kept in <paramref name="stateDirectory"/> (<c>fabric.json</c>) over <paramref name="configuration"/>'s modules.</summary>

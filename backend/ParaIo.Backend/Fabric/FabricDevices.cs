@@ -32,4 +32,8 @@ public static class FabricDevices
         ArgumentNullException.ThrowIfNull(device);
         return device.Type == BlkifProtocol.DeviceType && device.EffectiveSettings.TryGetValue(BlockBackendDriver.VhbaSetting, out var vhba) ? vhba : null;
     }
+
+    /// <summary>The LUN a device reaches through a vHBA, or null.</summary>
+    public static string? LunOf(DeviceSpec device) =>
+        VhbaOf(device) is not null && device.EffectiveSettings.TryGetValue(BlockBackendDriver.LunSetting, out var lun) ? lun : null;
 }

@@ -43,7 +43,9 @@ public sealed class ProfileBinder
         _catalog.Reserve(profile, domain, _domainExists);
         try
         {
-            return await create([.. devices, .. _catalog.ProfileDevices(profile)]).ConfigureAwait(false);
+            var record = await create([.. devices, .. _catalog.ProfileDevices(profile)]).ConfigureAwait(false);
+            _catalog.Settle(profile);
+            return record;
         }
         catch
         {
@@ -66,7 +68,9 @@ public sealed class ProfileBinder
         try
         {
             var added = _catalog.ProfileDevices(profile).Select(text => DeviceSpec.Parse(text, defaultId: -1)).ToList();
-            return await _changeDevices(domain, current => WithFreeIds(current, added), cancellation).ConfigureAwait(false);
+            var record = await _changeDevices(domain, current => WithFreeIds(current, added), cancellation).ConfigureAwait(false);
+            _catalog.Settle(profile);
+            return record;
         }
         catch
         {
@@ -84,11 +88,19 @@ public sealed class ProfileBinder
     /// <exception cref="InvalidOperationException">It is not bound, or the domain refuses device changes now.</exception>
     public async Task<string> UnbindAsync(string profile, CancellationToken cancellation)
     {
-        var record = _catalog.FindProfile(profile) ?? throw new KeyNotFoundException($"no profile named '{profile}'");
-        var domain = record.Domain ?? throw new InvalidOperationException($"Profile '{profile}' is not bound to a domain.");
-        if (_domainExists(domain))
+        var domain = _catalog.BeginUnbind(profile);
+        var record = _catalog.FindProfile(profile)!;
+        try
         {
-            await _changeDevices(domain, current => [.. current.Where(d => !_catalog.IsProfileDevice(record, d))], cancellation).ConfigureAwait(false);
+            if (_domainExists(domain))
+            {
+                await _changeDevices(domain, current => [.. current.Where(d => !_catalog.IsProfileDevice(record, d))], cancellation).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            _catalog.Settle(profile);
+            throw;
         }
 
         _catalog.Release(profile, domain);

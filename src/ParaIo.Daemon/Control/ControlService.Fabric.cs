@@ -196,7 +196,7 @@ public sealed partial class ControlService
 
     private LunRecord DeleteLun(string name)
     {
-        var users = _domains.Records.SelectMany(r => r.Devices.Where(d => FabricDevices.VhbaOf(d) is not null && d.EffectiveSettings.GetValueOrDefault(Backend.Block.BlockBackendDriver.LunSetting) == name).Select(d => $"{r.Name} ({d.Type}:{d.Id})")).ToList();
+        var users = _domains.Records.SelectMany(r => r.Devices.Where(d => FabricDevices.LunOf(d) == name).Select(d => $"{r.Name} ({d.Type}:{d.Id})")).ToList();
         return users.Count > 0
             ? throw new InvalidOperationException($"LUN '{name}' is used by {string.Join(", ", users)}; take the device away (or unbind its profile) first.")
             : _fabric!.Catalog.DeleteLun(name);
@@ -388,7 +388,7 @@ public sealed partial class ControlService
         }
 
         w.WriteEndArray();
-        WriteUsers(w, d => FabricDevices.VhbaOf(d) is not null && d.EffectiveSettings.GetValueOrDefault(Backend.Block.BlockBackendDriver.LunSetting) == lun.Name);
+        WriteUsers(w, d => FabricDevices.LunOf(d) == lun.Name);
         w.WriteEndObject();
     }
 
