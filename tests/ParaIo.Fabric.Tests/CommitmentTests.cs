@@ -115,5 +115,7 @@ public sealed class CommitmentTests
         Assert.ThrowsExactly<ArgumentException>(() => TrafficClass.Parse("sap:100M:tcp/90-80"));
         Assert.ThrowsExactly<ArgumentException>(() => TrafficClass.Parse("sap:fast:tcp/80"));
         Assert.ThrowsExactly<ArgumentException>(() => TrafficClass.Parse("sap:100M:tcp/80:prio=9"));
+        var twice = Assert.ThrowsExactly<ArgumentException>(() => TestFabric.Vnic(200, classes: [TrafficClass.Parse("sap:10M:tcp/1"), TrafficClass.Parse("SAP:10M:tcp/2")]).Validate("v"));
+        StringAssert.Contains(twice.Message, "two classes named 'sap'");
     }
 }

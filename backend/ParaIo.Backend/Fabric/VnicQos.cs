@@ -45,9 +45,9 @@ public sealed record VnicQos(long CommittedRate, long Burst, int Priority, long?
             cls.Validate();
         }
 
-        if (Classes.GroupBy(c => c.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        if (Classes.GroupBy(c => c.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1) is { } twice)
         {
-            throw new ArgumentException($"vNIC '{vnic}' has two classes named '{twice.Key}'.");
+            throw new ArgumentException($"vNIC '{vnic}' has two classes named '{twice.Key}' (class names are unique ignoring case).");
         }
 
         var classes = Classes.Sum(c => c.CommittedRate);

@@ -21,7 +21,8 @@ public sealed partial class ControlService
         "lun-create NAME [size=BYTES [path=FILE]|san=URI] [mask=VHBA|WWPN…], lun-list, lun-mask NAME VHBA|WWPN, lun-unmask NAME VHBA|WWPN, lun-delete NAME, " +
         "profile-create NAME [template=T] [lun=L…], profile-list, profile-show NAME, profile-bind NAME DOMAIN, profile-unbind NAME, profile-delete NAME, profile-domain-create PROFILE DOMAIN [DEVICE…]";
 
-    private const string None = "none";
+    /// <summary>The value that removes an optional limit (<c>ceil=none</c>) or every class (<c>classes=none</c>).</summary>
+    private const string NoneValue = "none";
 
     private static bool IsFabricCommand(string command) =>
         command.StartsWith("module-", StringComparison.Ordinal) || command.StartsWith("vnic-", StringComparison.Ordinal) || command.StartsWith("vhba-", StringComparison.Ordinal)
@@ -98,12 +99,12 @@ public sealed partial class ControlService
 
         if (options["ceil"].LastOrDefault() is { } ceiling)
         {
-            qos = qos with { Ceiling = ceiling == None ? null : BitRate.Parse(ceiling, "ceil") };
+            qos = qos with { Ceiling = ceiling == NoneValue ? null : BitRate.Parse(ceiling, "ceil") };
         }
 
         if (options["classes"].LastOrDefault() is { } classes)
         {
-            qos = classes == None ? qos with { Classes = [] } : throw new ArgumentException($"classes={classes}: write classes=none to remove every class, or class=… for each class.");
+            qos = classes == NoneValue ? qos with { Classes = [] } : throw new ArgumentException($"classes={classes}: write classes=none to remove every class, or class=… for each class.");
         }
 
         if (options.Contains("class"))
@@ -129,14 +130,14 @@ public sealed partial class ControlService
 
         if (options["limit"].LastOrDefault() is { } limit)
         {
-            qos = qos with { BandwidthLimit = limit == None ? null : BitRate.Parse(limit, "limit") };
+            qos = qos with { BandwidthLimit = limit == NoneValue ? null : BitRate.Parse(limit, "limit") };
         }
 
         if (options["iops"].LastOrDefault() is { } iops)
         {
             qos = qos with
             {
-                IopsLimit = iops == None ? null
+                IopsLimit = iops == NoneValue ? null
                     : long.TryParse(iops, NumberStyles.None, CultureInfo.InvariantCulture, out var ops) ? ops
                     : throw new ArgumentException($"iops={iops} is not a number of requests a second."),
             };
@@ -277,10 +278,7 @@ public sealed partial class ControlService
             w.WriteStartObject();
             w.WriteString("name", module.Name);
             w.WriteString("kind", module.Kind == FabricModuleKind.Vnic ? "vnic" : "vhba");
-            var members = module.Kind == FabricModuleKind.Vnic
-                ? catalog.Vnics.Count(v => v.Port.StartsWith(module.Name + "/", StringComparison.Ordinal))
-                : catalog.Vhbas.Count(v => v.Port.StartsWith(module.Name + "/", StringComparison.Ordinal));
-            w.WriteNumber("members", members);
+            w.WriteNumber("members", module.Ports.Sum(p => catalog.Usage(p).Count));
             if (module.Kind == FabricModuleKind.Vnic)
             {
                 w.WriteNumber("maxMembers", FabricModule.MaxVnics);
