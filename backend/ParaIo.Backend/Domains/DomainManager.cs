@@ -11,9 +11,10 @@ using ParaIo.Store.Xenbus;
 namespace ParaIo.Backend.Domains;
 
 /// <summary>
-/// The daemon's domains: creates and destroys them for the operator, lets their guests in (name,
-/// token and grant pool in the store HELLO), tears a domain's devices down when its guest goes,
-/// and runs the backend half of every device's handshake from store watches.
+/// The daemon's domains: creates and destroys them for the operator, adds and removes their
+/// devices also while their guests run (hot-plug), lets their guests in (name, token and grant
+/// pool in the store HELLO), tears a domain's devices down when its guest goes, and runs the
+/// backend half of every device's handshake from store watches.
 /// </summary>
 public sealed class DomainManager : IAsyncDisposable
 {
@@ -132,12 +133,14 @@ public sealed class DomainManager : IAsyncDisposable
     public async Task<DomainRecord> DestroyDomainAsync(string name, Func<long, bool> disconnect, CancellationToken cancellation)
     {
         var record = _registry.Remove(name) ?? throw new KeyNotFoundException($"no domain named '{name}'");
-        if (_supervisors.TryRemove(record.DomainId, out var supervisor))
+        if (_supervisors.TryGetValue(record.DomainId, out var supervisor))
         {
-            // A change in progress finishes first (its removals are bounded); later ones are refused.
+            // A change in progress finishes first (its removals are bounded, and still hear the
+            // guest's answers while the supervisor is listed); later ones are refused.
             await supervisor.Changes.WaitAsync(cancellation).ConfigureAwait(false);
             supervisor.IsRetired = true;
             supervisor.Changes.Release();
+            _supervisors.TryRemove(record.DomainId, out _);
             var connection = supervisor.ConnectionId;
             await supervisor.CloseAllAsync("the domain was destroyed", cancellation).ConfigureAwait(false);
             if (connection >= 0)

@@ -54,13 +54,26 @@ internal sealed class FrontendHandshake
     /// <summary>Starts the session's handshake: checks where the backend is, announces Initialising, watches the backend.</summary>
     public async Task StartAsync(CancellationToken cancellation)
     {
-        var backend = await _store.TryReadStringAsync(FrontendPath + "/" + XenbusPaths.Backend, cancellation).ConfigureAwait(false);
+        // The check and the write are one transaction: a device removed meanwhile (hot-unplug)
+        // must not get a state node back under a directory that is gone.
+        var backend = await _store.RunTransactionAsync(
+            async (transaction, ct) =>
+            {
+                var named = await transaction.TryReadStringAsync(FrontendPath + "/" + XenbusPaths.Backend, ct).ConfigureAwait(false);
+                if (named == BackendPath)
+                {
+                    await transaction.WriteAsync(FrontendPath + "/" + XenbusPaths.State, XenbusPaths.Format(XenbusState.Initialising), ct).ConfigureAwait(false);
+                }
+
+                return named;
+            },
+            cancellationToken: cancellation).ConfigureAwait(false);
         if (backend != BackendPath)
         {
             throw new InvalidDataException($"Device {Type}/{Id} names backend '{backend}', not {BackendPath}.");
         }
 
-        await SetStateAsync(XenbusState.Initialising, cancellation).ConfigureAwait(false);
+        Announce(XenbusState.Initialising);
         await _store.WatchAsync(BackendPath + "/" + XenbusPaths.State, WatchToken, cancellation).ConfigureAwait(false);
     }
 

@@ -91,6 +91,23 @@ public sealed class HotPlugTests
     }
 
     [TestMethod]
+    public async Task ChangesWhileNoGuestRunsWaitForNobodyAndShowWhenItConnects()
+    {
+        await using var rig = await HotPlugRig.StartAsync(removalTimeout: HotPlugRig.Patience);
+        var web = await rig.Manager.CreateDomainAsync("web", ["loop"], CancellationToken.None);
+
+        var clock = Stopwatch.StartNew();
+        await rig.Manager.RemoveDeviceAsync("web", "loop", 0, CancellationToken.None);
+        Assert.IsTrue(clock.Elapsed < HotPlugRig.Patience, "no guest to answer: the removal does not wait");
+        await rig.Manager.AddDeviceAsync("web", new DeviceSpec("loop", 3), CancellationToken.None);
+        var guest = rig.StartGuest(web);
+
+        await rig.WaitConnectedAsync(web.DomainId, "loop", 3);
+        Assert.IsNull(await rig.Store.TryReadStringAsync(XenbusPaths.FrontendDirectory(web.DomainId, "loop", 0)));
+        Assert.IsTrue(guest.Added.IsEmpty && guest.Removed.IsEmpty, "the devices a guest starts with are not hot-plug events");
+    }
+
+    [TestMethod]
     public async Task ADuplicateIdOrAnUnknownTypeIsRefusedAndChangesNothing()
     {
         await using var rig = await HotPlugRig.StartAsync(removalTimeout: HotPlugRig.Patience);
