@@ -360,16 +360,22 @@ public sealed class GuestAgent
             Release(device);
         }
 
-        if (directoryGone)
+        try
         {
-            await handshake.ForgetAsync(cancellation).ConfigureAwait(false);
+            if (directoryGone)
+            {
+                await handshake.ForgetAsync(cancellation).ConfigureAwait(false);
+            }
+            else
+            {
+                await handshake.CloseRemovedAsync(cancellation).ConfigureAwait(false);
+            }
         }
-        else
+        finally
         {
-            await handshake.CloseRemovedAsync(cancellation).ConfigureAwait(false);
+            // Reported even when the session is lost before the store heard of it: the device is gone either way.
+            Forget((handshake.Type, handshake.Id));
         }
-
-        Forget((handshake.Type, handshake.Id));
     }
 
     /// <summary>A device the guest had is gone for good: its state is dropped and <see cref="DeviceRemoved"/> raised.</summary>
