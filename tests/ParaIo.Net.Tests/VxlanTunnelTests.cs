@@ -17,9 +17,11 @@ public sealed class VxlanTunnelTests
     private const int Vni = 42;
 
     [TestMethod]
-    public void FramesCrossTheTunnelBothWays()
+    [DataRow("127.0.0.1", DisplayName = "over IPv4")]
+    [DataRow("::1", DisplayName = "over IPv6")]
+    public void FramesCrossTheTunnelBothWays(string loopback)
     {
-        using var tunnel = Tunnel.Open();
+        using var tunnel = Tunnel.Open(IPAddress.Parse(loopback));
         var toWest = Enumerable.Range(0, 20).Select(i => Frames.Build(Frames.Mac(2), Frames.Mac(1), 60 + (i * 70), i)).ToArray();
         var toEast = Enumerable.Range(0, 20).Select(i => Frames.Build(Frames.Mac(1), Frames.Mac(2), 1514 - (i * 70), 100 + i)).ToArray();
 
@@ -300,15 +302,16 @@ public sealed class VxlanTunnelTests
 
         public CapturePort WestStation { get; }
 
-        public static Tunnel Open()
+        public static Tunnel Open(IPAddress? loopback = null)
         {
+            loopback ??= IPAddress.Loopback;
             var uplinks = new BridgeUplinks(new BridgeTable());
             try
             {
                 // Two free ports: each end must know the other's before it binds its own.
-                var (eastPort, westPort) = FreePorts();
-                var east = uplinks.Add("east", Options("vx-east", eastPort, westPort));
-                var west = uplinks.Add("west", Options("vx-west", westPort, eastPort));
+                var (eastPort, westPort) = FreePorts(loopback);
+                var east = uplinks.Add("east", Options("vx-east", loopback, eastPort, westPort));
+                var west = uplinks.Add("west", Options("vx-west", loopback, westPort, eastPort));
                 var eastStation = new CapturePort("east0");
                 var westStation = new CapturePort("west0");
                 uplinks.Bridges.GetOrCreate("east").AddPort(eastStation);
@@ -324,20 +327,20 @@ public sealed class VxlanTunnelTests
 
         public void Dispose() => _uplinks.Dispose();
 
-        private static VxlanUplinkOptions Options(string name, int local, int remote) => new()
+        private static VxlanUplinkOptions Options(string name, IPAddress loopback, int local, int remote) => new()
         {
             Name = name,
             Vni = Vni,
-            Local = new IPEndPoint(IPAddress.Loopback, local),
-            Remote = new IPEndPoint(IPAddress.Loopback, remote),
+            Local = new IPEndPoint(loopback, local),
+            Remote = new IPEndPoint(loopback, remote),
         };
 
-        private static (int, int) FreePorts()
+        private static (int, int) FreePorts(IPAddress loopback)
         {
-            using var a = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-            using var b = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-            a.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            b.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            using var a = new Socket(loopback.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            using var b = new Socket(loopback.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            a.Bind(new IPEndPoint(loopback, 0));
+            b.Bind(new IPEndPoint(loopback, 0));
             return (((IPEndPoint)a.LocalEndPoint!).Port, ((IPEndPoint)b.LocalEndPoint!).Port);
         }
     }

@@ -40,6 +40,13 @@ public sealed class VxlanUplinkPort : UplinkPort
     private const int SockaddrInAddressOffset = 4;
     private const int SockaddrIn6AddressOffset = 8;
 
+    // <netinet/in.h>: IP_MTU_DISCOVER and IPV6_MTU_DISCOVER with IP(V6)_PMTUDISC_DO.
+    private const int IpProtocolIPv4 = 0;
+    private const int IpProtocolIPv6 = 41;
+    private const int IPv4MtuDiscover = 10;
+    private const int IPv6MtuDiscover = 23;
+    private const int PathMtuDiscoverDo = 2;
+
     [ThreadStatic]
     private static byte[]? t_datagram;
 
@@ -103,9 +110,19 @@ public sealed class VxlanUplinkPort : UplinkPort
         var socket = new Socket(local.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
+            // "VTEPs MUST NOT fragment VXLAN packets" (RFC 7348 section 4.3): with path MTU discovery
+            // forced on, a datagram too long for the path fails to send (EMSGSIZE) and is counted instead.
+            // Socket.DontFragment does this for IPv4 only.
+            Span<byte> discoverAlways = stackalloc byte[sizeof(int)];
+            BitConverter.TryWriteBytes(discoverAlways, PathMtuDiscoverDo);
             if (local.AddressFamily == AddressFamily.InterNetworkV6)
             {
                 socket.DualMode = false;
+                socket.SetRawSocketOption(IpProtocolIPv6, IPv6MtuDiscover, discoverAlways);
+            }
+            else
+            {
+                socket.SetRawSocketOption(IpProtocolIPv4, IPv4MtuDiscover, discoverAlways);
             }
 
             socket.Bind(local);
