@@ -18,6 +18,8 @@ namespace ParaIo.Backend.Uplinks;
 public readonly record struct IpFrameHeaders(int NetworkOffset, bool IsIPv6, int TransportOffset, bool IsTcp, int HeaderLength, int ChecksumOffset)
 {
     private const int IPv6Header = 40;
+    private const ushort EtherTypeVlan = 0x8100;
+    private const ushort EtherTypeQinQ = 0x88A8;
     private const ushort IPv4MoreFragments = 0x2000;
     private const ushort IPv4FragmentOffsetMask = 0x1FFF;
 
@@ -32,7 +34,7 @@ public readonly record struct IpFrameHeaders(int NetworkOffset, bool IsIPv6, int
 
         // The tags PartialChecksum stepped over: the IP header follows them.
         var network = 12;
-        for (var tags = 0; tags < 2 && BinaryPrimitives.ReadUInt16BigEndian(frame[network..]) is 0x8100 or 0x88A8; tags++)
+        for (var tags = 0; tags < 2 && BinaryPrimitives.ReadUInt16BigEndian(frame[network..]) is EtherTypeVlan or EtherTypeQinQ; tags++)
         {
             network += 4;
         }
