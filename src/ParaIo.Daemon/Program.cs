@@ -30,8 +30,10 @@ if (args.Contains("--help") || args.Contains("-h"))
         Bridges and uplinks (in the configuration file; vifs make their bridge on first use):
           "Paraiod": { "MacAgingSeconds": 300,
                        "Bridges": [ { "Name": "br0", "AgingSeconds": 300,
-                                      "Uplinks": [ { "Tap": "ptap0", "Namespace": null, "Vlan": 1 } ] } ] }
-        A TAP uplink needs root; one that cannot be opened is logged and left out.
+                                      "Uplinks": [ { "Tap": "ptap0", "Namespace": null, "Vlan": 1 },
+                                                   { "Vxlan": { "Name": "vx0", "Vni": 42, "Remote": "10.9.0.2:4789",
+                                                                "Local": "0.0.0.0:4789" } } ] } ] }
+        A TAP uplink needs root; a VXLAN uplink does not. One that cannot be opened is logged and left out.
 
         Settings apply in this order, later ones winning: embedded defaults, --config FILE,
         PARAIO_* environment variables (e.g. PARAIO_Paraiod__SocketPath), the command line.
