@@ -92,6 +92,18 @@ internal sealed class ShaperSimulation : IDisposable
             }
         }
 
+        /// <summary>Sends <paramref name="frames"/> frames at once; returns how many were queued.</summary>
+        public int Burst(int frames)
+        {
+            var queued = 0;
+            for (var i = 0; i < frames; i++)
+            {
+                queued += Send() ? 1 : 0;
+            }
+
+            return queued;
+        }
+
         private bool Send()
         {
             _frame.Clear();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ParaIo.Backend.Bridge;
 
 namespace ParaIo.Backend.Qos;
@@ -190,7 +191,19 @@ public sealed class EgressShaper : IDisposable
     {
         Signal();
         var target = Volatile.Read(ref _requested);
-        return SpinWait.SpinUntil(() => Volatile.Read(ref _served) >= target || !_sender.IsAlive, timeout);
+        var start = Stopwatch.GetTimestamp();
+        var spinner = default(SpinWait);
+        while (Volatile.Read(ref _served) < target && _sender.IsAlive)
+        {
+            if (Stopwatch.GetElapsedTime(start) > timeout)
+            {
+                return false;
+            }
+
+            spinner.SpinOnce();
+        }
+
+        return true;
     }
 
     private void RunSender()
