@@ -49,30 +49,43 @@ internal sealed class ArrivalSink(string name) : BridgePort(name)
 
     /// <summary>
     /// Megabits a second of UDP port <paramref name="port"/>, over its arrivals from
-    /// <paramref name="skip"/> after the first (the start-up burst and warm-up left out) to the
-    /// last: the bytes after the window's first frame over the time to the last.
+    /// <paramref name="skip"/> after the first (the start-up burst and warm-up left out) to the last.
     /// </summary>
     public double Mbps(ushort port, TimeSpan skip)
     {
         lock (_lock)
         {
             var list = _arrivals[port];
-            var from = list[0].At + (long)(skip.TotalSeconds * Stopwatch.Frequency);
-            var first = list.FindIndex(a => a.At >= from);
-            var last = list.Count - 1;
-            if (first < 0 || last - first < 100)
-            {
-                throw new InvalidOperationException($"Too few frames of port {port} arrived to measure a rate ({list.Count}).");
-            }
-
-            long bytes = 0;
-            for (var i = first + 1; i <= last; i++)
-            {
-                bytes += list[i].Bytes;
-            }
-
-            var seconds = (double)(list[last].At - list[first].At) / Stopwatch.Frequency;
-            return bytes * 8 / seconds / 1_000_000;
+            return Mbps(port, list, list[0].At + (long)(skip.TotalSeconds * Stopwatch.Frequency));
         }
+    }
+
+    /// <summary>Megabits a second of UDP port <paramref name="port"/> over its arrivals from <paramref name="from"/> (a <see cref="Stopwatch"/> timestamp) to the last.</summary>
+    public double MbpsSince(ushort port, long from)
+    {
+        lock (_lock)
+        {
+            return Mbps(port, _arrivals[port], from);
+        }
+    }
+
+    /// <summary>The bytes after the window's first frame over the time to its last. Caller holds the lock.</summary>
+    private static double Mbps(ushort port, List<(long At, int Bytes)> list, long from)
+    {
+        var first = list.FindIndex(a => a.At >= from);
+        var last = list.Count - 1;
+        if (first < 0 || last - first < 100)
+        {
+            throw new InvalidOperationException($"Too few frames of port {port} arrived to measure a rate ({list.Count}).");
+        }
+
+        long bytes = 0;
+        for (var i = first + 1; i <= last; i++)
+        {
+            bytes += list[i].Bytes;
+        }
+
+        var seconds = (double)(list[last].At - list[first].At) / Stopwatch.Frequency;
+        return bytes * 8 / seconds / 1_000_000;
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using ParaIo.Backend.Bridge;
 using ParaIo.Backend.Devices;
@@ -44,7 +45,7 @@ public sealed class ShapedVifTests
         sink.Received.TryDequeue(out var received);
         CollectionAssert.AreEqual(frame, received.Bytes, "the shaper's copy is the frame");
         Assert.IsTrue(received.Offload.ChecksumBlank, "offload metadata travels with the copy");
-        Assert.AreEqual(1, flow.Snapshot().FramesSent);
+        Assert.IsTrue(Waits.Until(() => flow.Snapshot().FramesSent == 1), "counted once forwarded");
     }
 
     [TestMethod]
@@ -142,6 +143,29 @@ public sealed class ShapedVifTests
         Expect(28, sink.Mbps(135, skip), "Exchange");
         Expect(12, sink.Mbps(10000, skip), "backup");
         Assert.IsGreaterThan(0, flow.Snapshot().Dropped, "the offered excess was dropped at the vNIC's queues");
+    }
+
+    [TestMethod]
+    public async Task ARateChangeTakesEffectWithin200MillisecondsInRealTime()
+    {
+        using var shaper = new EgressShaper("port0", Mbps(1000));
+        var flow = shaper.AddFlow("vnic0", new QosSettings { CommittedRate = Mbps(20), Ceiling = Mbps(20) }, []);
+        var vnics = new VnicDirectory();
+        vnics.Add(new VnicBinding("vnic0", VnicMac, BridgeName, flow));
+        await using var rig = new NetRig(vnics: vnics);
+        var vif = rig.Connect(1, settings: Settings("vnic0"));
+        var sink = new ArrivalSink("sink");
+        rig.Bridges.GetOrCreate(BridgeName).AddPort(sink);
+
+        var guest = Task.Run(() => PacedGuest.Send(vif.Front, TimeSpan.FromSeconds(3), (Frames.Udp(SinkMac, VnicMac, 5001, 1500), 60)));
+        await Task.Delay(TimeSpan.FromSeconds(1.2));
+        var before = sink.Mbps(5001, TimeSpan.FromSeconds(0.3));
+        var changed = Stopwatch.GetTimestamp();
+        shaper.Update(flow, new QosSettings { CommittedRate = Mbps(45), Ceiling = Mbps(45) }, []);
+        await guest.WaitAsync(Waits.Limit);
+
+        Expect(20, before, "before the change");
+        Expect(45, sink.MbpsSince(5001, changed + (Stopwatch.Frequency / 5)), "from 200 ms after the change");
     }
 
     private static async Task<double> RunOneStream(bool shaped)
