@@ -100,8 +100,25 @@ public sealed class GatedLunTests
 
         var failed = await Assert.ThrowsExactlyAsync<IOException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(10)));
         var later = await Assert.ThrowsExactlyAsync<IOException>(() => lun.FlushAsync().AsTask());
-        StringAssert.Contains(failed.Message, "wwpn-1");
+        StringAssert.Contains(failed.Message, "vHBA 'wwpn-1' refused the request: 'wwpn-1' was removed");
         Assert.IsInstanceOfType<InvalidOperationException>(later.InnerException);
+    }
+
+    [TestMethod]
+    public async Task AFullAdmissionQueueFailsTheRequestAndSaysSo()
+    {
+        var clock = new ManualClock();
+        using var port = new PortScheduler(1_000_000_000, clock, new PortSchedulerOptions { QueueCapacity = 2 });
+        var vhba = port.AddFlow("wwpn-1", new QosSettings { OpsLimit = 1, OpsBurst = 1 });
+        var lun = new GatedLun(new NullLun(), vhba);
+        await Spend(lun);
+        var waiting = new[] { lun.ReadAsync(0, new byte[512]).AsTask(), lun.ReadAsync(0, new byte[512]).AsTask() };
+
+        var e = await Assert.ThrowsExactlyAsync<IOException>(() => lun.ReadAsync(0, new byte[512]).AsTask());
+
+        StringAssert.Contains(e.Message, "vHBA 'wwpn-1' refused the request: The admission queue of 'wwpn-1' is full.");
+        Assert.IsTrue(waiting.All(t => !t.IsCompleted), "the earlier requests still wait their turn");
+        lun.Close();
     }
 
     [TestMethod]

@@ -11,8 +11,11 @@ namespace ParaIo.Backend.Qos;
 /// <remarks>
 /// A decorator, so BlkBack serves it like any LUN. <see cref="Close"/> (or <see cref="Dispose"/>)
 /// fails the requests waiting for admission, and every later one, with an <see cref="IOException"/>
-/// naming the vHBA, at once; requests already admitted finish. A request admitted at once costs no
-/// allocation beyond the LUN's own.
+/// naming the vHBA, at once; requests already admitted finish. A request the scheduler refuses — the
+/// vHBA was removed from its port, the port is disposed, or more requests wait than the port's
+/// <see cref="PortSchedulerOptions.QueueCapacity"/> (which must therefore cover the queue depth of
+/// all the vHBA's LUNs) — fails with an <see cref="IOException"/> naming the vHBA and the reason.
+/// A request admitted at once costs no allocation beyond the LUN's own.
 /// </remarks>
 public sealed class GatedLun : ILun, IDisposable
 {
@@ -108,6 +111,7 @@ public sealed class GatedLun : ILun, IDisposable
     public void Close() => _closed.Cancel();
 
     /// <summary>As <see cref="Close"/>.</summary>
+    /// <remarks>The cancellation source stays undisposed: it holds no timer or wait handle, and requests racing the close still read it.</remarks>
     public void Dispose() => Close();
 
     /// <summary>
@@ -133,8 +137,7 @@ public sealed class GatedLun : ILun, IDisposable
         }
         catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
         {
-            // The vHBA was removed from its port, or the port is gone.
-            wait = ValueTask.FromException(ClosedError(e));
+            wait = ValueTask.FromException(RefusedError(e));
             return false;
         }
 
@@ -155,7 +158,7 @@ public sealed class GatedLun : ILun, IDisposable
         await Flow.Scheduler.WaitAdmitAsync(Flow, bytes, 1, linked.Token).ConfigureAwait(false);
     }
 
-    /// <summary>Turns a wait ended by <see cref="Close"/>, a removal or a disposal into the vHBA's <see cref="IOException"/>.</summary>
+    /// <summary>Turns a wait ended by <see cref="Close"/> or refused by the scheduler into the vHBA's <see cref="IOException"/>.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask Translate(ValueTask admit, CancellationToken cancellationToken)
     {
@@ -169,12 +172,16 @@ public sealed class GatedLun : ILun, IDisposable
         }
         catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
         {
-            throw ClosedError(e);
+            throw RefusedError(e);
         }
     }
 
     private IOException ClosedError(Exception? inner) =>
         new($"vHBA '{Flow.Name}' is closed: the request was not issued.", inner);
+
+    /// <summary>The scheduler refused the request: the vHBA was removed, its port disposed, or its admission queue is full.</summary>
+    private IOException RefusedError(Exception inner) =>
+        new($"vHBA '{Flow.Name}' refused the request: {inner.Message}", inner);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask ReadAfterAsync(ValueTask admit, long offset, Memory<byte> buffer, CancellationToken cancellationToken)
