@@ -38,15 +38,6 @@ internal sealed class ArrivalSink(string name) : BridgePort(name)
         return true;
     }
 
-    /// <summary>Frames of UDP port <paramref name="port"/> that arrived.</summary>
-    public int Count(ushort port)
-    {
-        lock (_lock)
-        {
-            return _arrivals.TryGetValue(port, out var list) ? list.Count : 0;
-        }
-    }
-
     /// <summary>
     /// Megabits a second of UDP port <paramref name="port"/>, over its arrivals from
     /// <paramref name="skip"/> after the first (the start-up burst and warm-up left out) to the last.

@@ -71,8 +71,6 @@ internal sealed class ShaperSimulation : IDisposable
         /// <summary>Megabits a second offered; infinity keeps the class queue full; 0 is idle.</summary>
         public double OfferedMbps { get; set; }
 
-        public ShapedFlow Flow => flow;
-
         public void Offer(double stepSeconds)
         {
             if (double.IsPositiveInfinity(OfferedMbps))
