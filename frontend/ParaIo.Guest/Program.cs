@@ -5,6 +5,8 @@ using ParaIo.Frontend.Loop;
 using ParaIo.Frontend.Net;
 using ParaIo.Guest.Disks;
 using ParaIo.Guest.Net;
+using ParaIo.Protocol.Block;
+using ParaIo.Protocol.Net;
 using ParaIo.Store;
 using ParaIo.Store.Xenbus;
 
@@ -51,7 +53,10 @@ for (var i = 0; i < args.Length; i++)
                   --json             one JSON object per line for each event, for scripts
 
                 Connects as the domain, hands paraiod its grant pool, connects every device the
-                operator gave the domain, and reconnects by itself when paraiod restarts.
+                operator gave the domain, and reconnects by itself when paraiod restarts. Devices
+                the operator adds or removes meanwhile (paraioctl device add|remove, disk
+                attach|detach) come and go at once: a removed disk's export answers what is in
+                flight with EIO and closes, a removed vif's interface goes away.
 
                 Each disk (vbd) is served as an NBD export on a Unix socket, so ordinary tools use it:
                   qemu-img info 'nbd+unix:///?socket=DIR/vbd-0.sock'
@@ -146,6 +151,26 @@ agent.DeviceStateChanged += change =>
     }
 };
 
+// Devices the operator adds or removes while the guest runs (hot-plug). An added disk or vif is
+// exported or given its interface by the handlers above when it connects; a removed one was
+// released by the agent (its requests in flight failed), and its export or interface goes here.
+// The export is taken out of the table at once, so a disk added again under the same id gets a
+// new one; closing it (answering what is in flight with EIO, closing the connections) finishes
+// in the background and the event is printed once it has.
+agent.DeviceAdded += device => Console.WriteLine(json
+    ? $$"""{"event":"device-added","type":"{{device.Type}}","id":{{device.Id}}}"""
+    : $"paraio-guest: device {device} was added");
+agent.DeviceRemoved += device =>
+{
+    var closed = device.Type switch
+    {
+        BlkifProtocol.DeviceType => exports.RemoveAsync(device.Id, grace: TimeSpan.FromSeconds(5)),
+        NetifProtocol.DeviceType => Task.FromResult(network.Remove(device.Id)),
+        _ => Task.FromResult(false),
+    };
+    _ = ReportRemovalAsync(device, closed, json);
+};
+
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
 using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
@@ -162,6 +187,15 @@ catch (GuestRefusedException e)
 {
     Console.Error.WriteLine($"paraio-guest: {e.Message}");
     return 1;
+}
+
+static async Task ReportRemovalAsync(GuestDevice device, Task<bool> closed, bool json)
+{
+    var gone = device.Type == BlkifProtocol.DeviceType ? "; its NBD export is closed" : "; its interface is gone";
+    var what = await closed ? gone : "";
+    Console.WriteLine(json
+        ? $$"""{"event":"device-removed","type":"{{device.Type}}","id":{{device.Id}}}"""
+        : $"paraio-guest: device {device} was removed{what}");
 }
 
 static string JsonString(string? text) => text is null ? "null" : $"\"{System.Text.Json.JsonEncodedText.Encode(text)}\"";

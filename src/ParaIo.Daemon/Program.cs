@@ -31,8 +31,10 @@ if (args.Contains("--help") || args.Contains("-h"))
         Bridges and uplinks (in the configuration file; vifs make their bridge on first use):
           "Paraiod": { "MacAgingSeconds": 300,
                        "Bridges": [ { "Name": "br0", "AgingSeconds": 300,
-                                      "Uplinks": [ { "Tap": "ptap0", "Namespace": null, "Vlan": 1 } ] } ] }
-        A TAP uplink needs root; one that cannot be opened is logged and left out.
+                                      "Uplinks": [ { "Tap": "ptap0", "Namespace": null, "Vlan": 1 },
+                                                   { "Vxlan": { "Name": "vx0", "Vni": 42, "Remote": "10.9.0.2:4789",
+                                                                "Local": "0.0.0.0:4789" } } ] } ] }
+        A TAP uplink needs root; a VXLAN uplink does not. One that cannot be opened is logged and left out.
 
         The I/O fabric (modules, identity pools, profile templates; see docs/fabric.md):
           "Paraiod": { "Fabric": { "MacPrefix": "02:50:10", "WwpnPrefix": "50:01:43:80",

@@ -29,4 +29,26 @@ internal static class Frames
         untagged.AsSpan(12).CopyTo(bytes.AsSpan(16));
         return bytes;
     }
+
+    /// <summary>An IPv4/UDP frame of <paramref name="length"/> bytes to UDP port <paramref name="destinationPort"/>.</summary>
+    public static byte[] Udp(MacAddress destination, MacAddress source, ushort destinationPort, int length)
+    {
+        var bytes = new byte[length];
+        destination.Write(bytes);
+        source.Write(bytes.AsSpan(6));
+        BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(12), 0x0800);
+        var ip = bytes.AsSpan(14);
+        ip[0] = 0x45;
+        BinaryPrimitives.WriteUInt16BigEndian(ip[2..], (ushort)(length - 14));
+        ip[8] = 64;
+        ip[9] = 17; // UDP
+        var udp = ip[20..];
+        BinaryPrimitives.WriteUInt16BigEndian(udp, 40000);
+        BinaryPrimitives.WriteUInt16BigEndian(udp[2..], destinationPort);
+        BinaryPrimitives.WriteUInt16BigEndian(udp[4..], (ushort)(length - 34));
+        return bytes;
+    }
+
+    /// <summary>The UDP destination port of a frame built by <see cref="Udp"/>.</summary>
+    public static ushort UdpDestinationPort(ReadOnlySpan<byte> frame) => BinaryPrimitives.ReadUInt16BigEndian(frame[36..]);
 }

@@ -23,10 +23,10 @@ internal sealed class NetRig : IAsyncDisposable
     private readonly List<NetBackendDevice> _backends = [];
     private readonly List<IDisposable> _frontends = [];
 
-    public NetRig(NetBackendOptions? backend = null)
+    public NetRig(NetBackendOptions? backend = null, IVnicDirectory? vnics = null)
     {
         Bridges = new BridgeTable(Clock);
-        Driver = new NetBackendDriver(Bridges, backend);
+        Driver = new NetBackendDriver(Bridges, backend, vnics);
     }
 
     public TestClock Clock { get; } = new();

@@ -11,9 +11,10 @@ using ParaIo.Store.Xenbus;
 namespace ParaIo.Backend.Domains;
 
 /// <summary>
-/// The daemon's domains: creates and destroys them for the operator, lets their guests in (name,
-/// token and grant pool in the store HELLO), tears a domain's devices down when its guest goes,
-/// and runs the backend half of every device's handshake from store watches.
+/// The daemon's domains: creates and destroys them for the operator, adds and removes their
+/// devices also while their guests run (hot-plug), lets their guests in (name, token and grant
+/// pool in the store HELLO), tears a domain's devices down when its guest goes, and runs the
+/// backend half of every device's handshake from store watches.
 /// </summary>
 public sealed class DomainManager : IAsyncDisposable
 {
@@ -112,12 +113,7 @@ public sealed class DomainManager : IAsyncDisposable
         var specs = devices.Select(text => DeviceSpec.Parse(text, defaultId: -1)).ToList();
         for (var i = 0; i < specs.Count; i++)
         {
-            if (!_drivers.TryGetValue(specs[i].Type, out var driver))
-            {
-                throw new ArgumentException($"No driver for device type '{specs[i].Type}' (known: {string.Join(", ", _drivers.Keys)}).");
-            }
-
-            driver.ValidateSettings(specs[i].EffectiveSettings);
+            Validate(specs[i]);
 
             if (specs[i].Id < 0)
             {
@@ -137,8 +133,14 @@ public sealed class DomainManager : IAsyncDisposable
     public async Task<DomainRecord> DestroyDomainAsync(string name, Func<long, bool> disconnect, CancellationToken cancellation)
     {
         var record = _registry.Remove(name) ?? throw new KeyNotFoundException($"no domain named '{name}'");
-        if (_supervisors.TryRemove(record.DomainId, out var supervisor))
+        if (_supervisors.TryGetValue(record.DomainId, out var supervisor))
         {
+            // A change in progress finishes first (its removals are bounded, and still hear the
+            // guest's answers while the supervisor is listed); later ones are refused.
+            await supervisor.Changes.WaitAsync(cancellation).ConfigureAwait(false);
+            supervisor.IsRetired = true;
+            supervisor.Changes.Release();
+            _supervisors.TryRemove(record.DomainId, out _);
             var connection = supervisor.ConnectionId;
             await supervisor.CloseAllAsync("the domain was destroyed", cancellation).ConfigureAwait(false);
             if (connection >= 0)
@@ -159,44 +161,117 @@ public sealed class DomainManager : IAsyncDisposable
     public IReadOnlyList<DomainRecord> Records => _registry.Domains;
 
     /// <summary>
-    /// Changes a domain's devices while no guest is attached: the domain's devices are unpublished
-    /// and published again from the new list; its id and token stay. Devices are not yet
-    /// hot-plugged into a running guest.
+    /// How long a removed device's frontend has to answer Closed before the device is torn down
+    /// without it (a guest that ignores the request cannot hold a removal up).
+    /// </summary>
+    public TimeSpan RemovalTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Changes a domain's devices, whether or not its guest runs (hot-plug): <paramref name="change"/>
+    /// maps the current list to the new one; devices only in the new list are published (their
+    /// handshake starts), devices only in the old one are removed (walked to Closing, given
+    /// <see cref="RemovalTimeout"/> to close, then torn down), and a device whose settings changed
+    /// is removed and added again. The new list is saved before the devices change. Changes to one
+    /// domain run one at a time; the reply comes when the removals have finished.
     /// </summary>
     /// <exception cref="KeyNotFoundException">No such domain.</exception>
-    /// <exception cref="InvalidOperationException">A guest is attached.</exception>
+    /// <exception cref="InvalidOperationException">The domain is being destroyed.</exception>
     /// <exception cref="ArgumentException">A device is listed twice, or its type or settings are refused.</exception>
     public async Task<DomainRecord> ChangeDevicesAsync(string name, Func<IReadOnlyList<DeviceSpec>, IReadOnlyList<DeviceSpec>> change, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(change);
-        var current = _registry.Find(name) ?? throw new KeyNotFoundException($"no domain named '{name}'");
-        if (_supervisors.TryGetValue(current.DomainId, out var supervisor) && supervisor.Status == DomainStatus.Connected)
+        var found = _registry.Find(name) ?? throw new KeyNotFoundException($"no domain named '{name}'");
+        if (!_supervisors.TryGetValue(found.DomainId, out var supervisor))
         {
-            throw new InvalidOperationException($"Domain '{name}' has a guest attached; stop its paraio-guest first (devices are not hot-plugged yet).");
+            throw new InvalidOperationException($"Domain '{name}' is being destroyed.");
         }
 
-        var devices = change(current.Devices);
-        foreach (var device in devices)
+        await supervisor.Changes.WaitAsync(cancellation).ConfigureAwait(false);
+        try
         {
-            if (!_drivers.TryGetValue(device.Type, out var driver))
+            // Read again under the domain's change lock: an earlier change may have just finished.
+            var current = _registry.Find(name);
+            if (supervisor.IsRetired || current is null || current.DomainId != supervisor.Record.DomainId)
             {
-                throw new ArgumentException($"No driver for device type '{device.Type}' (known: {string.Join(", ", _drivers.Keys)}).");
+                throw new InvalidOperationException($"Domain '{name}' is being destroyed.");
             }
 
-            driver.ValidateSettings(device.EffectiveSettings);
-        }
+            var devices = change(current.Devices);
+            var added = devices.Where(d => !current.Devices.Contains(d)).ToList();
+            var removed = current.Devices.Where(d => !devices.Contains(d)).ToList();
+            foreach (var device in added)
+            {
+                Validate(device);
+            }
 
-        var record = _registry.ReplaceDevices(name, devices);
-        if (_supervisors.TryRemove(record.DomainId, out supervisor))
+            var record = _registry.ReplaceDevices(name, devices);
+            supervisor.Record = record;
+            if (removed.Count > 0)
+            {
+                await supervisor.RemoveDevicesAsync(removed, RemovalTimeout, cancellation).ConfigureAwait(false);
+            }
+
+            if (added.Count > 0)
+            {
+                await supervisor.AddDevicesAsync(added, cancellation).ConfigureAwait(false);
+            }
+
+            _logger.LogInformation("Domain {Name} (dom{Domain}) now has devices {Devices}", name, record.DomainId, string.Join(", ", record.Devices));
+            return record;
+        }
+        finally
         {
-            await supervisor.CloseAllAsync("the domain's devices changed", cancellation).ConfigureAwait(false);
-            await _store!.UnwatchAsync(XenbusPaths.Domain(record.DomainId) + "/device", WatchToken(record.DomainId), cancellation).ConfigureAwait(false);
-            await supervisor.RemoveNodesAsync(cancellation).ConfigureAwait(false);
+            supervisor.Changes.Release();
         }
+    }
 
-        await AddSupervisorAsync(record, cancellation).ConfigureAwait(false);
-        _logger.LogInformation("Domain {Name} (dom{Domain}) now has devices {Devices}", name, record.DomainId, string.Join(", ", record.Devices));
-        return record;
+    /// <summary>
+    /// Adds one device to a domain (see <see cref="ChangeDevicesAsync"/>); an <see cref="DeviceSpec.Id"/>
+    /// below 0 takes the lowest id the device's type leaves free. Returns the device as added.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No such domain.</exception>
+    /// <exception cref="InvalidOperationException">The domain is being destroyed.</exception>
+    /// <exception cref="ArgumentException">The domain has that device already, or its type or settings are refused.</exception>
+    public async Task<DeviceSpec> AddDeviceAsync(string name, DeviceSpec device, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        var added = device;
+        await ChangeDevicesAsync(
+            name,
+            devices =>
+            {
+                if (added.Id < 0)
+                {
+                    var taken = devices.Where(d => d.Type == added.Type).Select(d => d.Id).ToHashSet();
+                    added = added with { Id = Enumerable.Range(0, 10_000).First(id => !taken.Contains(id)) };
+                }
+                else if (devices.Any(d => d.Type == added.Type && d.Id == added.Id))
+                {
+                    throw new ArgumentException($"Domain '{name}' has a device {added.Type}:{added.Id} already.");
+                }
+
+                return [.. devices, added];
+            },
+            cancellation).ConfigureAwait(false);
+        return added;
+    }
+
+    /// <summary>Removes one device from a domain (see <see cref="ChangeDevicesAsync"/>); returns it as it was.</summary>
+    /// <exception cref="KeyNotFoundException">No such domain, or it has no such device.</exception>
+    /// <exception cref="InvalidOperationException">The domain is being destroyed.</exception>
+    public async Task<DeviceSpec> RemoveDeviceAsync(string name, string type, int id, CancellationToken cancellation)
+    {
+        DeviceSpec? removed = null;
+        await ChangeDevicesAsync(
+            name,
+            devices =>
+            {
+                removed = devices.FirstOrDefault(d => d.Type == type && d.Id == id)
+                    ?? throw new KeyNotFoundException($"domain '{name}' has no device {type}:{id}");
+                return [.. devices.Where(d => d != removed)];
+            },
+            cancellation).ConfigureAwait(false);
+        return removed!;
     }
 
     /// <summary>Every domain with its status.</summary>
@@ -257,6 +332,16 @@ public sealed class DomainManager : IAsyncDisposable
                 _logger.LogWarning("Closing the devices of dom{Domain} failed: {Error}", supervisor.Record.DomainId, e.Message);
             }
         }
+    }
+
+    private void Validate(DeviceSpec device)
+    {
+        if (!_drivers.TryGetValue(device.Type, out var driver))
+        {
+            throw new ArgumentException($"No driver for device type '{device.Type}' (known: {string.Join(", ", _drivers.Keys)}).");
+        }
+
+        driver.ValidateSettings(device.EffectiveSettings);
     }
 
     private async Task<XenbusState?> ReadStateAsync(string directory, CancellationToken cancellation) =>

@@ -17,7 +17,9 @@ namespace ParaIo.Backend.Domains;
 /// Per device: published → backend InitWait; frontend Initialised (and a guest attached) →
 /// map and start → Connected; frontend Closing/Closed, the guest leaving, or the device stopping
 /// on a protocol fault → stop and unmap → Closing → Closed; backend Closed and frontend
-/// Initialising again (a new session) → InitWait.
+/// Initialising again (a new session) → InitWait. Devices come and go while the guest runs
+/// (<see cref="AddDevicesAsync"/>, <see cref="RemoveDevicesAsync"/>); the domain manager
+/// serializes those changes with <see cref="Changes"/>.
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "A SemaphoreSlim needs disposing only once its AvailableWaitHandle was used.")]
 internal sealed class DomainSupervisor
@@ -26,6 +28,8 @@ internal sealed class DomainSupervisor
     private readonly StoreClient _store;
     private readonly ILogger _logger;
     private readonly Dictionary<(string Type, int Id), DeviceSlot> _devices = [];
+    private readonly List<DeviceSlot> _removing = [];
+    private readonly IReadOnlyDictionary<string, IBackendDriver> _drivers;
     private readonly Action<DomainSupervisor> _requestEvaluation;
     private GrantPool? _pool;
     private GrantMapper? _mapper;
@@ -37,14 +41,25 @@ internal sealed class DomainSupervisor
         Record = record;
         _store = store;
         _logger = logger;
+        _drivers = drivers;
         _requestEvaluation = requestEvaluation;
         foreach (var device in record.Devices)
         {
-            _devices[(device.Type, device.Id)] = new DeviceSlot(new DeviceAddress(record.DomainId, device.Type, device.Id), drivers[device.Type], device.EffectiveSettings);
+            _devices[(device.Type, device.Id)] = NewSlot(device);
         }
     }
 
-    public DomainRecord Record { get; }
+    /// <summary>The domain as the registry holds it now (its device list changes with hot-plug).</summary>
+    public DomainRecord Record { get; set; }
+
+    /// <summary>
+    /// Held by whoever changes the domain's device list or destroys it, so changes to one domain
+    /// run one after the other and a destroy waits for the change in progress.
+    /// </summary>
+    public SemaphoreSlim Changes { get; } = new(1, 1);
+
+    /// <summary>Set (under <see cref="Changes"/>) once the domain is being destroyed: it takes no more changes.</summary>
+    public bool IsRetired { get; set; }
 
     public DomainStatus Status { get; private set; } = DomainStatus.Created;
 
@@ -114,9 +129,132 @@ internal sealed class DomainSupervisor
             await _store.WriteAsync(back + "/" + key, value, cancellation).ConfigureAwait(false);
         }
 
-        await _store.WriteAsync(back + "/online", "1", cancellation).ConfigureAwait(false);
+        await _store.WriteAsync(back + "/" + XenbusPaths.Online, "1", cancellation).ConfigureAwait(false);
         await SetBackendStateAsync(slot, XenbusState.InitWait, cancellation).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Hot-plug: gives the domain new devices. Each gets its two store directories, permissions as
+    /// at creation, and its backend enters InitWait; a running guest's agent sees the frontend
+    /// directory appear and walks the handshake from there.
+    /// </summary>
+    public async Task AddDevicesAsync(IReadOnlyList<DeviceSpec> devices, CancellationToken cancellation)
+    {
+        await _gate.WaitAsync(cancellation).ConfigureAwait(false);
+        try
+        {
+            foreach (var device in devices)
+            {
+                var slot = NewSlot(device);
+                _devices.Add((device.Type, device.Id), slot);
+                await PublishDeviceAsync(slot, (ushort)Record.DomainId, cancellation).ConfigureAwait(false);
+                _logger.LogInformation("Device {Device} added", slot.Address);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Hot-unplug: stops and unmaps each device, tells the frontend it is going (<c>online</c> 0,
+    /// backend Closing), gives the frontend up to <paramref name="timeout"/> to answer Closed, then
+    /// writes Closed and removes both directories, whether the guest answered or not. The gate is
+    /// not held while waiting, so the domain's other devices carry on meanwhile.
+    /// </summary>
+    public async Task RemoveDevicesAsync(IReadOnlyList<DeviceSpec> devices, TimeSpan timeout, CancellationToken cancellation)
+    {
+        var slots = new List<DeviceSlot>(devices.Count);
+        await _gate.WaitAsync(cancellation).ConfigureAwait(false);
+        try
+        {
+            foreach (var device in devices)
+            {
+                if (_devices.Remove((device.Type, device.Id), out var slot))
+                {
+                    slots.Add(slot);
+                    _removing.Add(slot);
+                    await BeginRemovalAsync(slot, cancellation).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        try
+        {
+            await Task.WhenAll(slots.Select(s => s.FrontendClosed.Task)).WaitAsync(timeout, cancellation).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            foreach (var slot in slots.Where(s => !s.FrontendClosed.Task.IsCompleted))
+            {
+                _logger.LogWarning("Device {Device}: the frontend did not close within {Timeout} s; removed without it", slot.Address, timeout.TotalSeconds);
+            }
+        }
+
+        await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            foreach (var slot in slots)
+            {
+                await FinishRemovalAsync(slot, cancellation).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task BeginRemovalAsync(DeviceSlot slot, CancellationToken cancellation)
+    {
+        // Unmapped before Closing, as every ParaIo close: the frontend may end its grants at once.
+        if (slot.Running is { } running)
+        {
+            slot.Running = null;
+            await running.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _store.WriteAsync(slot.Address.BackendPath + "/" + XenbusPaths.Online, "0", cancellation).ConfigureAwait(false);
+        await SetBackendStateAsync(slot, XenbusState.Closing, cancellation).ConfigureAwait(false);
+        _logger.LogInformation("Device {Device} removing: unmapped, waiting for the frontend to close", slot.Address);
+        if (_pool is null || await FrontendClosedAsync(slot, cancellation).ConfigureAwait(false))
+        {
+            // No guest to answer, or it has closed already.
+            slot.FrontendClosed.TrySetResult();
+        }
+    }
+
+    private async Task FinishRemovalAsync(DeviceSlot slot, CancellationToken cancellation)
+    {
+        _removing.Remove(slot);
+        slot.FrontendClosed.TrySetResult();
+        await SetBackendStateAsync(slot, XenbusState.Closed, cancellation).ConfigureAwait(false);
+        // The frontend directory first: a guest that ignored the request sees its device vanish.
+        await RemoveIfPresentAsync(slot.Address.FrontendPath, cancellation).ConfigureAwait(false);
+        await RemoveIfPresentAsync(slot.Address.BackendPath, cancellation).ConfigureAwait(false);
+        _logger.LogInformation("Device {Device} removed", slot.Address);
+    }
+
+    private async Task RemoveIfPresentAsync(string path, CancellationToken cancellation)
+    {
+        try
+        {
+            await _store.RemoveAsync(path, cancellation).ConfigureAwait(false);
+        }
+        catch (StoreException e) when (e.Error == StoreError.NotFound)
+        {
+            // The guest may remove nodes of its own subtree; what is gone needs no removing.
+        }
+    }
+
+    private async Task<bool> FrontendClosedAsync(DeviceSlot slot, CancellationToken cancellation) =>
+        XenbusPaths.ParseState(await _store.TryReadStringAsync(slot.Address.FrontendPath + "/" + XenbusPaths.State, cancellation).ConfigureAwait(false))
+            is XenbusState.Closed or XenbusState.Unknown;
 
     /// <summary>
     /// Attaches a guest that authenticated with its pool, unless another live connection holds the
@@ -185,6 +323,12 @@ internal sealed class DomainSupervisor
             await _store.WriteAsync(slot.Address.FrontendPath + "/" + XenbusPaths.State, XenbusPaths.Format(XenbusState.Closed), cancellation).ConfigureAwait(false);
         }
 
+        // A device being removed has nobody left to wait for.
+        foreach (var slot in _removing)
+        {
+            slot.FrontendClosed.TrySetResult();
+        }
+
         _mapper!.UnmapAll();
         _pool.Dispose();
         _pool = null;
@@ -209,6 +353,14 @@ internal sealed class DomainSupervisor
 
     private async Task EvaluateCoreAsync(CancellationToken cancellation)
     {
+        foreach (var slot in _removing.Where(s => !s.FrontendClosed.Task.IsCompleted))
+        {
+            if (await FrontendClosedAsync(slot, cancellation).ConfigureAwait(false))
+            {
+                slot.FrontendClosed.TrySetResult();
+            }
+        }
+
         foreach (var slot in _devices.Values)
         {
             var frontend = XenbusPaths.ParseState(await _store.TryReadStringAsync(slot.Address.FrontendPath + "/" + XenbusPaths.State, cancellation).ConfigureAwait(false));
@@ -324,6 +476,9 @@ internal sealed class DomainSupervisor
         }
     }
 
+    private DeviceSlot NewSlot(DeviceSpec device) =>
+        new(new DeviceAddress(Record.DomainId, device.Type, device.Id), _drivers[device.Type], device.EffectiveSettings);
+
     private sealed class DeviceSlot(DeviceAddress address, IBackendDriver driver, IReadOnlyDictionary<string, string> settings)
     {
         public DeviceAddress Address { get; } = address;
@@ -338,5 +493,8 @@ internal sealed class DomainSupervisor
         public IBackendDevice? Running { get; set; }
 
         public XenbusState BackendState { get; set; } = XenbusState.Unknown;
+
+        /// <summary>Completed when, during a removal, the frontend has answered Closed (or cannot any more).</summary>
+        public TaskCompletionSource FrontendClosed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

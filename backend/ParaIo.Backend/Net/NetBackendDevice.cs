@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using ParaIo.Backend.Bridge;
 using ParaIo.Backend.Devices;
+using ParaIo.Backend.Qos;
 using ParaIo.Protocol.Net;
 using ParaIo.RingBuffer.Handoff;
 
@@ -49,9 +50,11 @@ public sealed class NetBackendDevice : IBackendDevice
         VifFeatures features,
         SoftwareBridge bridge,
         IReadOnlyList<(BackQueue<NetifTxRequest, NetifTxResponse> Tx, BackQueue<NetifRxRequest, NetifRxResponse> Rx)> queues,
-        NetBackendOptions options)
+        NetBackendOptions options,
+        ShapedFlow? egress)
     {
         Address = context.Address;
+        Egress = egress;
         Settings = settings;
         Features = features;
         Options = options;
@@ -83,6 +86,9 @@ public sealed class NetBackendDevice : IBackendDevice
 
     /// <summary>Its port on the bridge.</summary>
     public BridgePort Port { get; }
+
+    /// <summary>The vNIC's shaper flow its transmitted frames go through, or null when they go straight to the bridge.</summary>
+    public ShapedFlow? Egress { get; }
 
     /// <summary>The bridge it is on.</summary>
     public SoftwareBridge Bridge => _bridge;

@@ -13,19 +13,27 @@ namespace ParaIo.Backend.Net;
 /// </summary>
 /// <remarks>
 /// Settings (<see cref="VifSettings"/>): <c>mac=</c>, <c>bridge=</c> (default <c>br0</c>),
-/// <c>mtu=</c>, <c>vlan=</c>. The frontend must ask for rx copy (<c>request-rx-copy=1</c>); it may
-/// set up to <see cref="NetBackendOptions.MaxQueues"/> queue pairs.
+/// <c>mtu=</c>, <c>vlan=</c>, or <c>vnic=</c> in place of <c>mac=</c> and <c>bridge=</c>: the vif then
+/// takes the vNIC's MAC and bridge from the <see cref="IVnicDirectory"/>, and what the guest
+/// transmits goes through the vNIC's <see cref="VnicBinding.Egress"/> shaper (what it receives is
+/// not shaped). The frontend must ask for rx copy (<c>request-rx-copy=1</c>); it may set up to
+/// <see cref="NetBackendOptions.MaxQueues"/> queue pairs.
 /// </remarks>
 public sealed class NetBackendDriver : IBackendDriver
 {
     private readonly BridgeTable _bridges;
     private readonly NetBackendOptions _options;
+    private readonly IVnicDirectory? _vnics;
 
     /// <summary>Creates the driver; vifs join bridges of <paramref name="bridges"/>.</summary>
-    public NetBackendDriver(BridgeTable bridges, NetBackendOptions? options = null)
+    /// <param name="bridges">The bridges vifs join.</param>
+    /// <param name="options">Limits and tuning; defaults when null.</param>
+    /// <param name="vnics">The vNICs vifs may be bound to with <c>vnic=</c>; null refuses the setting.</param>
+    public NetBackendDriver(BridgeTable bridges, NetBackendOptions? options = null, IVnicDirectory? vnics = null)
     {
         ArgumentNullException.ThrowIfNull(bridges);
         _bridges = bridges;
+        _vnics = vnics;
         _options = options ?? new NetBackendOptions();
         _options.Validate();
         var gso = _options.Gso ? "1" : "0";
@@ -66,11 +74,19 @@ public sealed class NetBackendDriver : IBackendDriver
     }
 
     /// <inheritdoc />
-    public void ValidateSettings(IReadOnlyDictionary<string, string> settings) => VifSettings.Parse(new DeviceAddress(0, DeviceType, 0), settings);
+    /// <remarks>A <c>vnic=</c> is checked against the directory only when the device connects: the vNIC may be created after the device.</remarks>
+    public void ValidateSettings(IReadOnlyDictionary<string, string> settings)
+    {
+        var parsed = VifSettings.Parse(new DeviceAddress(0, DeviceType, 0), settings);
+        if (parsed.Vnic is { } vnic && _vnics is null)
+        {
+            throw new ArgumentException($"vnic={vnic}: this backend has no vNIC fabric; give mac= and bridge= instead.");
+        }
+    }
 
     /// <inheritdoc />
     public IReadOnlyDictionary<string, string> BackendKeys(DeviceAddress address, IReadOnlyDictionary<string, string> settings) =>
-        DeviceKeys(VifSettings.Parse(address, settings));
+        DeviceKeys(Bind(VifSettings.Parse(address, settings)).Settings);
 
     /// <inheritdoc />
     public Task<IBackendDevice> ConnectAsync(BackendConnectContext context, CancellationToken cancellationToken)
@@ -92,6 +108,8 @@ public sealed class NetBackendDriver : IBackendDriver
         {
             throw new DeviceRejectedException(e.Message, e);
         }
+
+        (settings, var binding) = Bind(settings);
 
         var keys = context.Frontend;
         if (keys.GetUInt(NetKeys.RequestRxCopy, 0, 1) != 1)
@@ -124,7 +142,7 @@ public sealed class NetBackendDriver : IBackendDriver
             }
 
             var bridge = _bridges.GetOrCreate(settings.Bridge);
-            return new NetBackendDevice(context, settings, features, bridge, queues, _options);
+            return new NetBackendDevice(context, settings, features, bridge, queues, _options, binding?.Egress);
         }
         catch
         {
@@ -136,6 +154,24 @@ public sealed class NetBackendDriver : IBackendDriver
 
             throw;
         }
+    }
+
+    /// <summary>For a vif bound to a vNIC: its settings with the vNIC's MAC and bridge, and the binding.</summary>
+    /// <exception cref="DeviceRejectedException">There is no such vNIC (or no directory to find it in).</exception>
+    private (VifSettings Settings, VnicBinding? Binding) Bind(VifSettings settings)
+    {
+        if (settings.Vnic is not { } name)
+        {
+            return (settings, null);
+        }
+
+        if (_vnics is null)
+        {
+            throw new DeviceRejectedException($"vnic={name}: this backend has no vNIC fabric");
+        }
+
+        var binding = _vnics.Find(name) ?? throw new DeviceRejectedException($"vnic={name}: there is no such vNIC");
+        return (settings with { Mac = binding.Mac, Bridge = binding.Bridge }, binding);
     }
 
     private static RingOffer Offer(FrontendKeys keys, int queue, int count, string refKey, string requestKey, string responseKey)

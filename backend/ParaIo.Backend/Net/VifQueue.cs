@@ -318,7 +318,7 @@ internal sealed unsafe class VifQueue
         return true;
     }
 
-    /// <summary>Maps the frame's pages, hands it to the bridge, unmaps (unless kept).</summary>
+    /// <summary>Maps the frame's pages, hands it to the bridge (or the vNIC's shaper), unmaps (unless kept).</summary>
     private NetifStatus Forward(int count, int firstLength, FrameOffload offload)
     {
         var frame = _frame;
@@ -342,7 +342,15 @@ internal sealed unsafe class VifQueue
         {
             frame.Offload = offload;
             _device.Counters.CountTx(frame.Length, offload.Gso != FrameGso.None);
-            ((VifPort)_device.Port).ForwardFrame(frame);
+            if (_device.Egress is { } egress)
+            {
+                // Shaped: a private copy waits in the vNIC's class queue (or is dropped and counted there).
+                egress.Send(_device.Port, frame);
+            }
+            else
+            {
+                ((VifPort)_device.Port).ForwardFrame(frame);
+            }
         }
 
         frame.Clear();

@@ -144,7 +144,20 @@ public sealed class QosNode
     internal QosNodeSnapshot Snapshot(long now, long windowTicks, double smoothing, double ticksPerSecond)
     {
         AdvanceWindow(now, windowTicks, smoothing, ticksPerSecond);
-        return new QosNodeSnapshot(Name, BytesSent, OpsSent, BorrowedBytes, Dropped, _count, _rate, _opsRate);
+        return new QosNodeSnapshot(Name, BytesSent, OpsSent, BorrowedBytes, Dropped, LiveCount(), _rate, _opsRate);
+    }
+
+    /// <summary>Queued work not counting cancelled waiters, whose entries stay until they reach the head.</summary>
+    private int LiveCount()
+    {
+        var live = 0;
+        for (var i = 0; i < _count; i++)
+        {
+            var index = _head + i;
+            live += _queue![index >= _queue.Length ? index - _queue.Length : index].IsStale ? 0 : 1;
+        }
+
+        return live;
     }
 
     private void AdvanceWindow(long now, long windowTicks, double smoothing, double ticksPerSecond)

@@ -19,7 +19,7 @@ namespace ParaIo.Backend.Uplinks;
 /// (<see cref="ReadErrors"/>, <see cref="WriteErrors"/>, <see cref="Unsupported"/>) and the port
 /// carries on. The bridge counts what goes through in <see cref="BridgePort.Counters"/>.
 /// </remarks>
-public sealed class TapUplinkPort : BridgePort, IDisposable
+public sealed class TapUplinkPort : UplinkPort
 {
     [ThreadStatic]
     private static byte[]? t_transmitBuffer;
@@ -77,7 +77,7 @@ public sealed class TapUplinkPort : BridgePort, IDisposable
     }
 
     /// <summary>Starts the reader thread (once).</summary>
-    public void Start()
+    public override void Start()
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (Interlocked.Exchange(ref _started, 1) == 0)
@@ -130,7 +130,7 @@ public sealed class TapUplinkPort : BridgePort, IDisposable
     }
 
     /// <summary>Leaves the bridge, ends the reader and removes the TAP (unless it is persistent).</summary>
-    public void Dispose()
+    public override void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {

@@ -1,4 +1,5 @@
 using ParaIo.Frontend.Devices;
+using ParaIo.Store;
 using ParaIo.RingBuffer.Handoff;
 using ParaIo.Store.Client;
 using ParaIo.Store.Xenbus;
@@ -10,7 +11,9 @@ namespace ParaIo.Frontend.Agent;
 /// answers it. Backend InitWait → grant rings, publish them, Initialised; backend Connected →
 /// Connected; backend Closing/Closed → release, Closed, then Initialising to ask for a new session.
 /// A resumable device (a disk) is not released: it keeps its unanswered requests and resumes on
-/// the next backend's rings, in this session or the next.
+/// the next backend's rings, in this session or the next. A backend that goes Closing with
+/// <c>online</c> 0 is removing the device (hot-unplug): the handshake marks itself
+/// <see cref="Removed"/> and the agent releases the device, whatever its kind, and says Closed.
 /// </summary>
 internal sealed class FrontendHandshake
 {
@@ -45,16 +48,32 @@ internal sealed class FrontendHandshake
 
     public string WatchToken => $"backend:{Type}/{Id}";
 
+    /// <summary>True once the backend said the device is being removed; the agent then releases it and calls <see cref="CloseRemovedAsync"/>.</summary>
+    public bool Removed { get; private set; }
+
     /// <summary>Starts the session's handshake: checks where the backend is, announces Initialising, watches the backend.</summary>
     public async Task StartAsync(CancellationToken cancellation)
     {
-        var backend = await _store.TryReadStringAsync(FrontendPath + "/" + XenbusPaths.Backend, cancellation).ConfigureAwait(false);
+        // The check and the write are one transaction: a device removed meanwhile (hot-unplug)
+        // must not get a state node back under a directory that is gone.
+        var backend = await _store.RunTransactionAsync(
+            async (transaction, ct) =>
+            {
+                var named = await transaction.TryReadStringAsync(FrontendPath + "/" + XenbusPaths.Backend, ct).ConfigureAwait(false);
+                if (named == BackendPath)
+                {
+                    await transaction.WriteAsync(FrontendPath + "/" + XenbusPaths.State, XenbusPaths.Format(XenbusState.Initialising), ct).ConfigureAwait(false);
+                }
+
+                return named;
+            },
+            cancellationToken: cancellation).ConfigureAwait(false);
         if (backend != BackendPath)
         {
             throw new InvalidDataException($"Device {Type}/{Id} names backend '{backend}', not {BackendPath}.");
         }
 
-        await SetStateAsync(XenbusState.Initialising, cancellation).ConfigureAwait(false);
+        Announce(XenbusState.Initialising);
         await _store.WatchAsync(BackendPath + "/" + XenbusPaths.State, WatchToken, cancellation).ConfigureAwait(false);
     }
 
@@ -62,6 +81,13 @@ internal sealed class FrontendHandshake
     public async Task EvaluateAsync(CancellationToken cancellation)
     {
         var backend = XenbusPaths.ParseState(await _store.TryReadStringAsync(BackendPath + "/" + XenbusPaths.State, cancellation).ConfigureAwait(false));
+        if (backend is XenbusState.Closing or XenbusState.Closed
+            && await _store.TryReadStringAsync(BackendPath + "/" + XenbusPaths.Online, cancellation).ConfigureAwait(false) == "0")
+        {
+            Removed = true;
+            return;
+        }
+
         switch (backend)
         {
             case XenbusState.InitWait when State == XenbusState.Initialising:
@@ -101,6 +127,59 @@ internal sealed class FrontendHandshake
         }
 
         return device;
+    }
+
+    /// <summary>
+    /// Takes the device out of the handshake, for the agent to release when the device is removed:
+    /// its grants are ended before the handshake says Closed, as Xen's frontends do.
+    /// </summary>
+    public IFrontendDevice? TakeDevice()
+    {
+        var device = Device;
+        Device = null;
+        return device;
+    }
+
+    /// <summary>
+    /// Says Closed to a backend that is removing the device, and stops following it. Written only
+    /// while the directory is still there (in one transaction with that check): a backend that
+    /// stopped waiting has removed it, and a late write must not bring a node of it back.
+    /// </summary>
+    public async Task CloseRemovedAsync(CancellationToken cancellation)
+    {
+        await UnwatchAsync(cancellation).ConfigureAwait(false);
+        await _store.RunTransactionAsync(
+            async (transaction, ct) =>
+            {
+                if (await transaction.TryReadStringAsync(FrontendPath + "/" + XenbusPaths.Backend, ct).ConfigureAwait(false) is not null)
+                {
+                    await transaction.WriteAsync(FrontendPath + "/" + XenbusPaths.State, XenbusPaths.Format(XenbusState.Closed), ct).ConfigureAwait(false);
+                }
+            },
+            cancellationToken: cancellation).ConfigureAwait(false);
+        Announce(XenbusState.Closed);
+    }
+
+    /// <summary>The device's directories are gone (the backend removed it without waiting for this side): stops following it and writes nothing.</summary>
+    public async Task ForgetAsync(CancellationToken cancellation)
+    {
+        await UnwatchAsync(cancellation).ConfigureAwait(false);
+        if (State is not (XenbusState.Closed or XenbusState.Unknown))
+        {
+            Announce(XenbusState.Closed);
+        }
+    }
+
+    private async Task UnwatchAsync(CancellationToken cancellation)
+    {
+        try
+        {
+            await _store.UnwatchAsync(BackendPath + "/" + XenbusPaths.State, WatchToken, cancellation).ConfigureAwait(false);
+        }
+        catch (StoreException e) when (e.Error == StoreError.NotFound)
+        {
+            // Never watched: the handshake did not get as far as StartAsync's watch.
+        }
     }
 
     private async Task PublishRingsAsync(CancellationToken cancellation)

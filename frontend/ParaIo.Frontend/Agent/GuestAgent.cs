@@ -15,7 +15,9 @@ namespace ParaIo.Frontend.Agent;
 /// <summary>
 /// The guest side of a domain: connects to the daemon's store as its domain (name, token and its
 /// grant pool in the HELLO), finds its devices under its subtree, runs the frontend half of each
-/// device's handshake, and reconnects with a new session when the daemon restarts.
+/// device's handshake, and reconnects with a new session when the daemon restarts. It watches its
+/// device directory, so devices the operator adds or removes while the guest runs are connected
+/// or released on the spot (<see cref="DeviceAdded"/>, <see cref="DeviceRemoved"/>).
 /// </summary>
 /// <remarks>
 /// The pool is the guest's memory and lives as long as the agent: a disk's requests that were in
@@ -29,11 +31,15 @@ public sealed class GuestAgent
     /// <summary>Xen's DOMID_SELF: what a guest calls itself before the daemon tells it its id.</summary>
     public const ushort DomainSelf = 0x7FF0;
 
+    private const string DevicesWatchToken = "devices";
+
     private readonly GuestAgentOptions _options;
     private readonly Dictionary<string, IFrontendDriver> _drivers;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<(string Type, int Id), XenbusState> _states = new();
     private readonly Dictionary<(string Type, int Id), IFrontendDevice> _kept = [];
+    private readonly HashSet<(string Type, int Id)> _known = [];
+    private readonly HashSet<string> _unknownTypes = new(StringComparer.Ordinal);
     private volatile IReadOnlyList<FrontendHandshake> _handshakes = [];
     private GuestMemory? _memory;
 
@@ -47,6 +53,19 @@ public sealed class GuestAgent
 
     /// <summary>Raised (on the agent's thread) whenever a device's frontend state changes.</summary>
     public event Action<DeviceStateChange>? DeviceStateChanged;
+
+    /// <summary>
+    /// Raised (on the agent's thread) when a device the guest did not have appears: hot-plugged
+    /// while the guest runs, or added while paraiod was away. The devices found when the agent
+    /// first connects are not reported here; each shows in <see cref="DeviceStateChanged"/>.
+    /// </summary>
+    public event Action<GuestDevice>? DeviceAdded;
+
+    /// <summary>
+    /// Raised (on the agent's thread) when a device was taken from the guest (hot-unplug), after
+    /// it was released: callers waiting on it have failed and it takes no more requests.
+    /// </summary>
+    public event Action<GuestDevice>? DeviceRemoved;
 
     /// <summary>Raised when a session starts, with the domain id.</summary>
     public event Action<int>? SessionStarted;
@@ -151,62 +170,60 @@ public sealed class GuestAgent
         SessionStarted?.Invoke(Domain);
 
         // Read the device list first: a lost connection here must not cost a kept device.
-        var found = new List<(IFrontendDriver Driver, int Id)>();
         var deviceRoot = XenbusPaths.Domain(Domain) + "/device";
-        var types = await store.TryReadStringAsync(deviceRoot, cancellation).ConfigureAwait(false) is null
-            ? []
-            : await store.DirectoryAsync(deviceRoot, cancellation).ConfigureAwait(false);
-        foreach (var type in types)
-        {
-            if (!_drivers.TryGetValue(type, out var driver))
-            {
-                _logger.LogWarning("No frontend for device type '{Type}'; its devices stay unconnected", type);
-                continue;
-            }
-
-            foreach (var id in await store.DirectoryAsync(deviceRoot + "/" + type, cancellation).ConfigureAwait(false))
-            {
-                if (int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var devid))
-                {
-                    found.Add((driver, devid));
-                }
-            }
-        }
-
-        var handshakes = new List<FrontendHandshake>();
+        var found = await ListDevicesAsync(store, deviceRoot, cancellation).ConfigureAwait(false);
+        var session = new Dictionary<(string Type, int Id), FrontendHandshake>();
         foreach (var (driver, devid) in found)
         {
             _kept.Remove((driver.DeviceType, devid), out var kept);
-            handshakes.Add(new FrontendHandshake(store, driver, memory, Domain, devid, kept, Changed));
+            session[(driver.DeviceType, devid)] = new FrontendHandshake(store, driver, memory, Domain, devid, kept, Changed);
         }
 
-        // Devices the domain no longer has are released.
-        foreach (var gone in _kept.Values)
+        // Devices the domain no longer has (removed while paraiod was away) are released.
+        foreach (var (key, gone) in _kept)
         {
             Release(gone);
+            Forget(key);
         }
 
         _kept.Clear();
-        _handshakes = handshakes;
+        _handshakes = [.. session.Values];
         try
         {
-            foreach (var handshake in handshakes)
+            foreach (var handshake in session.Values.ToList())
             {
-                await handshake.StartAsync(cancellation).ConfigureAwait(false);
+                await StartAsync(session, handshake, announce: Sessions > 1, cancellation).ConfigureAwait(false);
             }
+
+            // Devices added and removed while the guest runs (hot-plug) show under the device root.
+            await store.WatchAsync(deviceRoot, DevicesWatchToken, cancellation).ConfigureAwait(false);
 
             // Watch events drive everything from here; the stream ends when the daemon goes away.
             await foreach (var watch in store.WatchEvents.ReadAllAsync(cancellation).ConfigureAwait(false))
             {
-                foreach (var handshake in handshakes.Where(h => h.WatchToken == watch.Token))
+                if (watch.Token == DevicesWatchToken)
+                {
+                    if (ChangesDeviceList(deviceRoot, watch.Path))
+                    {
+                        await RescanAsync(store, memory, deviceRoot, session, cancellation).ConfigureAwait(false);
+                    }
+
+                    continue;
+                }
+
+                foreach (var handshake in session.Values.Where(h => h.WatchToken == watch.Token).ToList())
                 {
                     await handshake.EvaluateAsync(cancellation).ConfigureAwait(false);
+                    if (handshake.Removed)
+                    {
+                        await RemoveAsync(session, handshake, directoryGone: false, cancellation).ConfigureAwait(false);
+                    }
                 }
             }
         }
         finally
         {
-            foreach (var handshake in handshakes)
+            foreach (var handshake in session.Values)
             {
                 if (handshake.Detach() is { } device)
                 {
@@ -216,6 +233,160 @@ public sealed class GuestAgent
 
             _handshakes = [];
             Domain = -1;
+        }
+    }
+
+    /// <summary>Every device directory under the device root whose type has a frontend driver.</summary>
+    private async Task<List<(IFrontendDriver Driver, int Id)>> ListDevicesAsync(StoreClient store, string deviceRoot, CancellationToken cancellation)
+    {
+        var found = new List<(IFrontendDriver Driver, int Id)>();
+        var types = await store.TryReadStringAsync(deviceRoot, cancellation).ConfigureAwait(false) is null
+            ? []
+            : await store.DirectoryAsync(deviceRoot, cancellation).ConfigureAwait(false);
+        foreach (var type in types)
+        {
+            if (!_drivers.TryGetValue(type, out var driver))
+            {
+                if (_unknownTypes.Add(type))
+                {
+                    _logger.LogWarning("No frontend for device type '{Type}'; its devices stay unconnected", type);
+                }
+
+                continue;
+            }
+
+            IReadOnlyList<string> ids;
+            try
+            {
+                ids = await store.DirectoryAsync(deviceRoot + "/" + type, cancellation).ConfigureAwait(false);
+            }
+            catch (StoreException e) when (e.Error == StoreError.NotFound)
+            {
+                continue; // removed between the two reads
+            }
+
+            foreach (var id in ids)
+            {
+                if (int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var devid))
+                {
+                    found.Add((driver, devid));
+                }
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// True for a watch event that may mean a device came or went: the device root, a type's
+    /// directory, a device's directory, or its <c>backend</c> key (dom0 writes it first when it
+    /// publishes a device). The many writes to the devices' other keys are not looked at.
+    /// </summary>
+    private static bool ChangesDeviceList(string deviceRoot, string path)
+    {
+        if (path == deviceRoot)
+        {
+            return true;
+        }
+
+        if (!path.StartsWith(deviceRoot + "/", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var parts = path.AsSpan(deviceRoot.Length + 1).Count('/') + 1;
+        return parts <= 2 || (parts == 3 && path.EndsWith("/" + XenbusPaths.Backend, StringComparison.Ordinal));
+    }
+
+    /// <summary>Compares the device directories with the session's handshakes: starts the new ones, drops the ones gone.</summary>
+    private async Task RescanAsync(StoreClient store, GuestMemory memory, string deviceRoot, Dictionary<(string Type, int Id), FrontendHandshake> session, CancellationToken cancellation)
+    {
+        var listed = await ListDevicesAsync(store, deviceRoot, cancellation).ConfigureAwait(false);
+        var present = listed.Select(d => (d.Driver.DeviceType, d.Id)).ToHashSet();
+        foreach (var gone in session.Values.Where(h => !present.Contains((h.Type, h.Id))).ToList())
+        {
+            // The backend tore the device down without waiting for us (or dom0 removed it before we saw Closing).
+            await RemoveAsync(session, gone, directoryGone: true, cancellation).ConfigureAwait(false);
+        }
+
+        foreach (var (driver, devid) in listed.Where(d => !session.ContainsKey((d.Driver.DeviceType, d.Id))))
+        {
+            var handshake = new FrontendHandshake(store, driver, memory, Domain, devid, kept: null, Changed);
+            session[(handshake.Type, handshake.Id)] = handshake;
+            _handshakes = [.. session.Values];
+            await StartAsync(session, handshake, announce: true, cancellation).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Starts a device's handshake; one that cannot start (its directory went, or names another backend) is dropped, not the session.</summary>
+    private async Task StartAsync(Dictionary<(string Type, int Id), FrontendHandshake> session, FrontendHandshake handshake, bool announce, CancellationToken cancellation)
+    {
+        var device = new GuestDevice(handshake.Type, handshake.Id);
+        try
+        {
+            await handshake.StartAsync(cancellation).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidDataException || (e is StoreException s && s.Error == StoreError.NotFound))
+        {
+            _logger.LogWarning("Device {Device} cannot be set up: {Reason}", device, e.Message);
+            session.Remove((handshake.Type, handshake.Id));
+            _handshakes = [.. session.Values];
+            if (handshake.TakeDevice() is { } kept)
+            {
+                Release(kept);
+            }
+
+            Forget((handshake.Type, handshake.Id));
+            return;
+        }
+
+        if (_known.Add((handshake.Type, handshake.Id)) && announce)
+        {
+            _logger.LogInformation("Device {Device} added", device);
+            DeviceAdded?.Invoke(device);
+        }
+    }
+
+    /// <summary>
+    /// Hot-unplug: releases the device (callers waiting on it fail, its grants end; the backend
+    /// unmapped before it said Closing), then says Closed unless the directory is gone already.
+    /// </summary>
+    private async Task RemoveAsync(Dictionary<(string Type, int Id), FrontendHandshake> session, FrontendHandshake handshake, bool directoryGone, CancellationToken cancellation)
+    {
+        session.Remove((handshake.Type, handshake.Id));
+        _handshakes = [.. session.Values];
+        if (handshake.TakeDevice() is { } device)
+        {
+            Release(device);
+        }
+
+        try
+        {
+            if (directoryGone)
+            {
+                await handshake.ForgetAsync(cancellation).ConfigureAwait(false);
+            }
+            else
+            {
+                await handshake.CloseRemovedAsync(cancellation).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            // Reported even when the session is lost before the store heard of it: the device is gone either way.
+            Forget((handshake.Type, handshake.Id));
+        }
+    }
+
+    /// <summary>A device the guest had is gone for good: its state is dropped and <see cref="DeviceRemoved"/> raised.</summary>
+    private void Forget((string Type, int Id) key)
+    {
+        _states.TryRemove(key, out _);
+        if (_known.Remove(key))
+        {
+            var device = new GuestDevice(key.Type, key.Id);
+            _logger.LogInformation("Device {Device} removed", device);
+            DeviceRemoved?.Invoke(device);
         }
     }
 

@@ -8,7 +8,7 @@ namespace ParaIo.Guest.Disks;
 /// <summary>
 /// paraio-guest's NBD exports: one server per paravirtual disk, on a Unix socket named
 /// <c>vbd-ID.sock</c> in the export directory, started the first time the disk connects and kept
-/// across paraiod restarts (the disk resumes underneath it).
+/// across paraiod restarts (the disk resumes underneath it), closed when the disk is removed.
 /// </summary>
 internal sealed class DiskExports : IAsyncDisposable
 {
@@ -44,6 +44,29 @@ internal sealed class DiskExports : IAsyncDisposable
         server.Start();
         _exports[id] = (server, device);
         return socket;
+    }
+
+    /// <summary>
+    /// Closes the export of a disk that was removed (hot-unplug). The disk was released first, so
+    /// the requests still in flight fail as I/O errors (EIO); they are answered, then every
+    /// connection is closed. Connections that have not finished within <paramref name="grace"/>
+    /// are aborted. Returns false when the disk had no export.
+    /// </summary>
+    public async Task<bool> RemoveAsync(int id, TimeSpan grace)
+    {
+        if (!_exports.TryRemove(id, out var export))
+        {
+            return false;
+        }
+
+        using (var deadline = new CancellationTokenSource(grace))
+        {
+            await export.Server.StopAsync(deadline.Token).ConfigureAwait(false);
+        }
+
+        await export.Server.DisposeAsync().ConfigureAwait(false);
+        export.Device.Dispose();
+        return true;
     }
 
     public async ValueTask DisposeAsync()

@@ -11,7 +11,8 @@ namespace ParaIo.Guest.Net;
 /// paraio-guest's network: the vif frontend it registers with the agent, and one
 /// <see cref="VifInterface"/> (a TAP in the guest's namespace) per vif. Each vif id gets its own
 /// <see cref="NetFrontendDriver"/>, whose receiver is that vif's interface, so received frames
-/// need no lookup; every (re)connect of the vif binds the interface to the new device.
+/// need no lookup; every (re)connect of the vif binds the interface to the new device. A removed
+/// vif's interface is closed (<see cref="Remove"/>).
 /// </summary>
 internal sealed class GuestNetwork : IFrontendDriver, IDisposable
 {
@@ -67,6 +68,22 @@ internal sealed class GuestNetwork : IFrontendDriver, IDisposable
 
         // The device the agent reports Connected is the one the pump must use (Connect bound it already).
         return vif.Interface.EnsureInterface(device.Backend, NameTemplate, NetworkNamespace) ? vif.Interface : null;
+    }
+
+    /// <summary>
+    /// Removes vif <paramref name="id"/> (hot-unplug): its TAP is closed, so the interface leaves
+    /// the guest's namespace, and a vif of that id added later starts afresh. Returns false when
+    /// the guest had no such vif.
+    /// </summary>
+    public bool Remove(int id)
+    {
+        if (!_vifs.TryRemove(id, out var vif))
+        {
+            return false;
+        }
+
+        vif.Interface.Dispose();
+        return true;
     }
 
     public void Dispose()

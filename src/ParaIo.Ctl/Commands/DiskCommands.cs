@@ -132,7 +132,7 @@ internal static class DiskCommands
         var name = DiskName();
         var domain = new Argument<string>("DOMAIN") { Description = "The domain that gets the disk as its next vbd device." };
         var readOnly = new Option<bool>("--read-only", "-r") { Description = "The guest may read but not write. A disk has at most one writer; any number of readers." };
-        var command = new Command("attach", "Give a domain a disk as a vbd device. The domain's guest must not be running (devices are not hot-plugged yet).");
+        var command = new Command("attach", "Give a domain a disk as a vbd device. A running guest gets it at once, as a new NBD export; otherwise the guest finds it when it starts.");
         help.Add(command, "paraioctl disk attach data web", "paraioctl disk attach base web --read-only");
         command.Arguments.Add(name);
         command.Arguments.Add(domain);
@@ -151,7 +151,7 @@ internal static class DiskCommands
     {
         var name = DiskName();
         var domain = new Argument<string>("DOMAIN") { Description = "The domain to take the disk from." };
-        var command = new Command("detach", "Take a disk away from a domain. The domain's guest must not be running.");
+        var command = new Command("detach", "Take a disk away from a domain. A running guest closes its export: requests in flight fail with EIO and its NBD clients are disconnected (after at most 5 s, whether the guest answers or not).");
         help.Add(command, "paraioctl disk detach data web");
         command.Arguments.Add(name);
         command.Arguments.Add(domain);

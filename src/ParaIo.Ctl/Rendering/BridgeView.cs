@@ -49,7 +49,7 @@ internal static class BridgeView
         }
         else
         {
-            var table = new Table().AddColumns("Port", "Kind", "Domain / namespace", "VLAN", "Frames in", "Bytes in", "Frames out", "Bytes out", "Dropped in", "Dropped out", "Flooded", "Errors");
+            var table = new Table().AddColumns("Port", "Kind", "Domain / netns / tunnel", "VLAN", "Frames in", "Bytes in", "Frames out", "Bytes out", "Dropped in", "Dropped out", "Flooded", "Errors");
             for (var i = 4; i < 12; i++)
             {
                 table.Columns[i].RightAligned();
@@ -58,12 +58,13 @@ internal static class BridgeView
             foreach (var port in ports)
             {
                 var kind = JsonFields.Text(port, "kind");
-                var owner = kind == "uplink"
-                    ? (JsonFields.Text(port, "namespace") is { Length: > 0 } ns ? $"netns {ns}" : "paraiod's netns")
-                    : JsonFields.Text(port, "domain") is var domain && domain != "?" ? domain : "-";
-                var errors = kind == "uplink"
-                    ? (JsonFields.Long(port, "readErrors") + JsonFields.Long(port, "writeErrors") + JsonFields.Long(port, "unsupported")).ToString(CultureInfo.InvariantCulture)
-                    : "-";
+                var vxlan = JsonFields.Text(port, "type") == "vxlan";
+                var owner = kind != "uplink" ? (JsonFields.Text(port, "domain") is var domain && domain != "?" ? domain : "-")
+                    : vxlan ? $"vxlan {JsonFields.NumberText(port, "vni")} to {JsonFields.Text(port, "remote")}"
+                    : JsonFields.Text(port, "namespace") is { Length: > 0 } ns ? $"netns {ns}" : "paraiod's netns";
+                var errors = kind != "uplink" ? "-"
+                    : vxlan ? TunnelErrors(port).ToString(CultureInfo.InvariantCulture)
+                    : (JsonFields.Long(port, "readErrors") + JsonFields.Long(port, "writeErrors") + JsonFields.Long(port, "unsupported")).ToString(CultureInfo.InvariantCulture);
                 table.AddRow(
                     new Text(JsonFields.Text(port, "name")),
                     new Text(kind),
@@ -103,6 +104,13 @@ internal static class BridgeView
 
         console.Ansi.Write(macs);
     }
+
+    /// <summary>A VXLAN uplink's errors: datagrams dropped for any reason, frames whose offloads could not be done, failed sends and receives.</summary>
+    private static long TunnelErrors(JsonElement port) =>
+        JsonFields.Long(port, "unsupported") + JsonFields.Long(port, "sendErrors") + JsonFields.Long(port, "receiveErrors")
+        + (port.TryGetProperty("drops", out var drops) && drops.ValueKind == JsonValueKind.Object
+            ? drops.EnumerateObject().Sum(d => d.Value.TryGetInt64(out var n) ? n : 0)
+            : 0);
 
     private static string Seconds(JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number

@@ -7,7 +7,11 @@ using ParaIo.Protocol.Block;
 
 namespace ParaIo.Daemon.Control;
 
-/// <summary>The <c>disk-*</c> commands: image-file disks and their attachment to domains as <c>vbd</c> devices.</summary>
+/// <summary>
+/// The <c>disk-*</c> commands: image-file disks and their attachment to domains as <c>vbd</c>
+/// devices. Attach and detach change the domain's devices live: a running guest gets the disk at
+/// once, or loses it once it has closed it (or the removal timeout has passed).
+/// </summary>
 public sealed partial class ControlService
 {
     private const string DiskCommands = "disk-create NAME BYTES [PATH], disk-adopt NAME PATH, disk-san NAME NBD-URI, disk-list, disk-resize NAME BYTES, disk-delete NAME [keep-image], disk-attach DISK DOMAIN [r|w], disk-detach DISK DOMAIN";

@@ -51,10 +51,12 @@ public sealed partial class ControlService
                 "domain-list" => Ok(w => WriteDomains(w, _domains.ListDomains())),
                 "domain-destroy" when arguments.Count == 2 => await DestroyAsync(arguments[1], cancellation).ConfigureAwait(false),
                 "device-list" when arguments.Count <= 2 => await ListDevicesAsync(arguments.Count == 2 ? arguments[1] : null, cancellation).ConfigureAwait(false),
+                "device-add" when arguments.Count == 3 => await AddDeviceAsync(arguments[1], arguments[2], cancellation).ConfigureAwait(false),
+                "device-remove" when arguments.Count == 3 => await RemoveDeviceAsync(arguments[1], arguments[2], cancellation).ConfigureAwait(false),
                 _ when command.StartsWith("disk-", StringComparison.Ordinal) => await DiskAsync(arguments, cancellation).ConfigureAwait(false),
                 _ when command.StartsWith("bridge-", StringComparison.Ordinal) => Bridge(arguments),
                 _ when IsFabricCommand(command) => await FabricAsync(arguments, cancellation).ConfigureAwait(false),
-                _ => Fail("EINVAL", $"unknown or malformed command '{string.Join(' ', arguments)}'; commands: domain-create NAME [DEVICE…], domain-list, domain-destroy NAME, device-list [NAME], {DiskCommands}, {BridgeCommands}, {FabricCommands}"),
+                _ => Fail("EINVAL", $"unknown or malformed command '{string.Join(' ', arguments)}'; commands: domain-create NAME [DEVICE…], domain-list, domain-destroy NAME, device-list [NAME], device-add DOMAIN TYPE[:ID][,KEY=VALUE…], device-remove DOMAIN TYPE:ID, {DiskCommands}, {BridgeCommands}, {FabricCommands}"),
             };
         }
         catch (ArgumentException e)
@@ -131,6 +133,37 @@ public sealed partial class ControlService
             w.WriteEndArray();
         });
     }
+
+    /// <summary>Hot-plug: gives a domain one more device, whether or not its guest runs.</summary>
+    private async Task<string> AddDeviceAsync(string domain, string text, CancellationToken cancellation)
+    {
+        CheckDisks([text]);
+        var device = await _domains.AddDeviceAsync(domain, DeviceSpec.Parse(text, defaultId: -1), cancellation).ConfigureAwait(false);
+        return DeviceChanged(domain, device);
+    }
+
+    /// <summary>Hot-unplug: takes a device from a domain; answers once it is torn down.</summary>
+    private async Task<string> RemoveDeviceAsync(string domain, string text, CancellationToken cancellation)
+    {
+        var named = DeviceSpec.Parse(text, defaultId: -1);
+        if (named.Id < 0 || named.Settings is not null)
+        {
+            throw new ArgumentException($"'{text}' does not name one device: write TYPE:ID, as device-list shows it.");
+        }
+
+        var device = await _domains.RemoveDeviceAsync(domain, named.Type, named.Id, cancellation).ConfigureAwait(false);
+        return DeviceChanged(domain, device);
+    }
+
+    private static string DeviceChanged(string domain, DeviceSpec device) => Ok(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("domain", domain);
+        w.WriteString("type", device.Type);
+        w.WriteNumber("id", device.Id);
+        w.WriteString("device", device.ToString());
+        w.WriteEndObject();
+    });
 
     private static void WriteDomains(Utf8JsonWriter w, IReadOnlyList<DomainSummary> domains)
     {

@@ -154,17 +154,35 @@ public sealed class DaemonService : IHostedService, IAsyncDisposable
             {
                 try
                 {
-                    _uplinks.Add(bridge.Name, new TapUplinkOptions
+                    var vlan = VlanConfig.Access(uplink.Vlan ?? VlanConfig.DefaultVlan);
+                    if (uplink.Vxlan is { } vxlan)
                     {
-                        Tap = uplink.Tap,
-                        NetworkNamespace = string.IsNullOrEmpty(uplink.Namespace) ? null : uplink.Namespace,
-                        Vlan = VlanConfig.Access(uplink.Vlan ?? VlanConfig.DefaultVlan),
-                        Mtu = uplink.Mtu,
-                    });
+                        if (!string.IsNullOrEmpty(uplink.Tap) || !string.IsNullOrEmpty(uplink.Namespace))
+                        {
+                            throw new ArgumentException("an uplink is a TAP or a VXLAN tunnel, not both, and a tunnel's socket is in paraiod's namespace (drop Tap and Namespace)");
+                        }
+
+                        _uplinks.Add(bridge.Name, vxlan.ToPortOptions(vlan, uplink.Mtu));
+                    }
+                    else
+                    {
+                        _uplinks.Add(bridge.Name, new TapUplinkOptions
+                        {
+                            Tap = uplink.Tap,
+                            NetworkNamespace = string.IsNullOrEmpty(uplink.Namespace) ? null : uplink.Namespace,
+                            Vlan = vlan,
+                            Mtu = uplink.Mtu,
+                        });
+                    }
                 }
                 catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException or ArgumentException or UnauthorizedAccessException)
                 {
-                    _logger.LogError("Uplink {Tap} of bridge {Bridge} could not be opened, the bridge runs without it: {Reason}", uplink.Tap, bridge.Name, e.Message);
+                    // SocketException, a VXLAN tunnel's bind failing, is a Win32Exception.
+                    _logger.LogError(
+                        "Uplink {Uplink} of bridge {Bridge} could not be opened, the bridge runs without it: {Reason}",
+                        uplink.Vxlan is { } vxlan ? $"VXLAN {vxlan.Name ?? $"VNI {vxlan.Vni}"} to {vxlan.Remote}" : uplink.Tap,
+                        bridge.Name,
+                        e.Message);
                 }
             }
         }

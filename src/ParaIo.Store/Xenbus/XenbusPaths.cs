@@ -33,6 +33,9 @@ public static class XenbusPaths
     /// <summary>Backend: the largest ring-page-order it accepts.</summary>
     public const string MaxRingPageOrder = "max-ring-page-order";
 
+    /// <summary>Backend: <c>1</c> while the device belongs to the domain; <c>0</c> once the operator removed it (hot-unplug).</summary>
+    public const string Online = "online";
+
     /// <summary>
     /// Frontend: the port the frontend notifies after publishing requests (Xen's single
     /// <c>event-channel</c>; a ParaIo port rings in one direction).
