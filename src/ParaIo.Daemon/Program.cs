@@ -111,7 +111,8 @@ builder.Services.AddSingleton<IBackendDriver>(sp =>
 // TAP uplinks from the configuration and from paraioctl bridge uplink add join the same bridges.
 builder.Services.AddSingleton(sp => new BridgeTable(agingTime: TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<ParaiodOptions>>().Value.MacAgingSeconds)));
 builder.Services.AddSingleton(sp => new BridgeUplinks(sp.GetRequiredService<BridgeTable>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("ParaIo.Uplinks")));
-builder.Services.AddSingleton<IBackendDriver>(sp => new NetBackendDriver(sp.GetRequiredService<BridgeTable>()));
+// A vif bound to a vNIC (vnic=NAME) takes its MAC and bridge from the fabric and sends through its port's shaper.
+builder.Services.AddSingleton<IBackendDriver>(sp => new NetBackendDriver(sp.GetRequiredService<BridgeTable>(), vnics: sp.GetRequiredService<FabricRuntime>().VnicPorts));
 builder.Services.AddHostedService<DaemonService>();
 builder.Services.AddSystemd();
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(25));

@@ -57,10 +57,11 @@ public sealed class FabricCommandTests
         var json = await ctl.RunAsync("vnic", "list", "--json");
 
         Assert.AreEqual(0, table.ExitCode, table.ToString());
-        StringAssert.Matches(Row(table, "sap0"), new Regex(@"sap0\s+\S\s+02:50:10:00:00:01\s+\S\s+nic0/0\s+\S\s+200 Mb/s\s+\S\s+200 Mb/s\s+\S\s+2\s+\S\s+sap:100M:tcp/3200-3299 exchange:70M:tcp/135\+tcp/443 backup:30M:tcp/10000:prio=6\s+\S\s+-\s+\S\s+erp vif:0"));
+        StringAssert.Matches(Row(table, "sap0"), new Regex(@"sap0\s+\S\s+02:50:10:00:00:01\s+\S\s+nic0/0\s+\S\s+200 Mb/s\s+\S\s+200 Mb/s\s+\S\s+2\s+\S\s+sap:100M:tcp/3200-3299 exchange:70M:tcp/135\+tcp/443 backup:30M:tcp/10000:prio=6\s+\S\s+-\s+\S\s+erp vif:0\s+\S\s+50 MiB\s+\S\s+200 Mb/s\s+\S\s+12"));
         StringAssert.Matches(Row(table, "web-nic0"), new Regex(@"100 Mb/s\s+\S\s+-\s+\S\s+4\s+\S\s+-\s+\S\s+web\s+\S\s+-"));
         using var document = JsonDocument.Parse(json.Stdout);
         Assert.AreEqual(3, document.RootElement[0].GetProperty("classes").GetArrayLength());
+        Assert.AreEqual(12500000, document.RootElement[0].GetProperty("counters").GetProperty("classes")[0].GetProperty("rate").GetInt64());
     }
 
     [TestMethod]

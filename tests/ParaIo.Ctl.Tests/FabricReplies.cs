@@ -9,11 +9,12 @@ internal static class FabricReplies
            {"name":"sap","committedRate":12500000,"ceiling":null,"priority":0,"matches":["tcp/3200-3299"],"text":"sap:100M:tcp/3200-3299"},
            {"name":"exchange","committedRate":8750000,"ceiling":null,"priority":0,"matches":["tcp/135","tcp/443"],"text":"exchange:70M:tcp/135+tcp/443"},
            {"name":"backup","committedRate":3750000,"ceiling":null,"priority":6,"matches":["tcp/10000"],"text":"backup:30M:tcp/10000:prio=6"}],
-         "profile":null,"usedBy":[{"domain":"erp","device":"vif:0"}]}
+         "profile":null,"usedBy":[{"domain":"erp","device":"vif:0"}],
+         "counters":{"bytes":52428800,"frames":36000,"dropped":12,"queued":3,"rate":25000000,"classes":[{"name":"sap","bytes":26214400,"frames":18000,"dropped":0,"queued":1,"rate":12500000}]}}
         """;
 
     public const string WebVnic = """
-        {"name":"web-nic0","mac":"02:50:10:00:00:00","port":"nic0/0","bridge":"br0","committedRate":12500000,"ceiling":null,"burst":0,"priority":4,"classes":[],"profile":"web","usedBy":[]}
+        {"name":"web-nic0","mac":"02:50:10:00:00:00","port":"nic0/0","bridge":"br0","committedRate":12500000,"ceiling":null,"burst":0,"priority":4,"classes":[],"profile":"web","usedBy":[],"counters":null}
         """;
 
     public const string DbVhba = """

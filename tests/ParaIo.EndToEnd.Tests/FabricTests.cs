@@ -6,8 +6,8 @@ namespace ParaIo.EndToEnd.Tests;
 /// <summary>
 /// The I/O fabric in a real paraiod with real guests: a disk reached through a vHBA is served only
 /// while its LUN is masked to that vHBA, a profile made before its domain gives the new domain its
-/// disk and moves to another domain with its WWPN, and fabric.json brings every identity back
-/// after a restart.
+/// disk and its vNIC's MAC and moves to another domain with them, and fabric.json brings every
+/// identity back after a restart.
 /// </summary>
 [TestClass]
 public sealed class FabricTests
@@ -95,5 +95,35 @@ public sealed class FabricTests
         {
             File.Delete(config);
         }
+    }
+
+    [TestMethod]
+    public async Task AProfilesVnicGivesTheGuestsInterfaceItsMacOnWhicheverDomainItIsBoundTo()
+    {
+        await using var rig = await NetworkRig.StartAsync();
+        var daemon = rig.Daemon;
+        var profile = await daemon.ControlAsync("profile-create", "web");
+        var mac = profile.GetProperty("vnics")[0].GetProperty("mac").GetString();
+        var created = await daemon.ControlAsync("profile-domain-create", "web", "web1");
+        var (_, web2) = await daemon.CreateDomainAsync("web2");
+
+        using (var guest = daemon.StartGuest("web1", created.GetProperty("token").GetString()!, "--netns", rig.CreateNamespace().Name))
+        {
+            using var vif = JsonDocument.Parse(guest.WaitForLine("\"event\":\"vif\"", Paraiod.Patience));
+            Assert.AreEqual(mac, vif.RootElement.GetProperty("mac").GetString());
+        }
+
+        await daemon.ControlAsync("profile-unbind", "web");
+        await daemon.ControlAsync("profile-bind", "web", "web2");
+        using (var guest = daemon.StartGuest("web2", web2, "--netns", rig.CreateNamespace().Name))
+        {
+            using var vif = JsonDocument.Parse(guest.WaitForLine("\"event\":\"vif\"", Paraiod.Patience));
+            Assert.AreEqual(mac, vif.RootElement.GetProperty("mac").GetString());
+        }
+
+        var vnic = (await daemon.ControlAsync("vnic-list"))[0];
+        Assert.AreEqual("web2", vnic.GetProperty("usedBy")[0].GetProperty("domain").GetString());
+        Assert.AreEqual(12_500_000, vnic.GetProperty("committedRate").GetInt64());
+        Assert.AreEqual(JsonValueKind.Object, vnic.GetProperty("counters").ValueKind, "the vNIC has its flow on nic0/0's shaper");
     }
 }

@@ -1,20 +1,16 @@
 using ParaIo.Backend.Block;
 using ParaIo.Backend.Domains;
+using ParaIo.Backend.Net;
 using ParaIo.Protocol.Block;
+using ParaIo.Protocol.Net;
 
 namespace ParaIo.Backend.Fabric;
 
 /// <summary>How domain devices name the fabric: <c>vif,vnic=NAME</c> and <c>vbd,vhba=NAME,lun=LUN</c>.</summary>
 public static class FabricDevices
 {
-    /// <summary>The device type of a network interface.</summary>
-    public const string VifType = "vif";
-
-    /// <summary>The setting binding a vif to its vNIC.</summary>
-    public const string VnicSetting = "vnic";
-
     /// <summary>The device text of a vif bound to <paramref name="vnic"/>.</summary>
-    public static string Vif(string vnic) => $"{VifType},{VnicSetting}={vnic}";
+    public static string Vif(string vnic) => $"{NetifProtocol.DeviceType},{VifSettings.VnicSetting}={vnic}";
 
     /// <summary>The device text of a disk reached through <paramref name="vhba"/>.</summary>
     public static string Vbd(string vhba, string lun) => $"{BlkifProtocol.DeviceType},{BlockBackendDriver.VhbaSetting}={vhba},{BlockBackendDriver.LunSetting}={lun}";
@@ -23,7 +19,7 @@ public static class FabricDevices
     public static string? VnicOf(DeviceSpec device)
     {
         ArgumentNullException.ThrowIfNull(device);
-        return device.Type == VifType && device.EffectiveSettings.TryGetValue(VnicSetting, out var vnic) ? vnic : null;
+        return device.Type == NetifProtocol.DeviceType && device.EffectiveSettings.TryGetValue(VifSettings.VnicSetting, out var vnic) ? vnic : null;
     }
 
     /// <summary>The vHBA a device reaches its disk through, or null.</summary>

@@ -9,6 +9,12 @@ namespace ParaIo.Backend.Fabric;
 /// </summary>
 public sealed class VhbaPorts : IDisposable
 {
+    /// <summary>
+    /// Requests a vHBA may have waiting for admission: BlkBack's deepest rings (512 requests) times
+    /// its queues (4) for two LUNs at full depth. More fail instead of waiting (see docs/qos.md).
+    /// </summary>
+    public const int AdmissionQueue = 4096;
+
     private readonly Lock _lock = new();
     private readonly Dictionary<string, PortScheduler> _ports = new(StringComparer.Ordinal);
     private readonly Dictionary<string, QosNode> _flows = new(StringComparer.Ordinal);
@@ -19,7 +25,7 @@ public sealed class VhbaPorts : IDisposable
         ArgumentNullException.ThrowIfNull(configuration);
         foreach (var port in configuration.Ports.Where(p => p.Kind == FabricModuleKind.Vhba))
         {
-            _ports.Add(port.Address, new PortScheduler(port.LineRate, timeProvider));
+            _ports.Add(port.Address, new PortScheduler(port.LineRate, timeProvider, new PortSchedulerOptions { QueueCapacity = AdmissionQueue }));
         }
     }
 

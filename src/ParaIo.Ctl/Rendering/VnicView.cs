@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.Json;
+using ParaIo.Ctl.Commands;
 using Spectre.Console;
 
 namespace ParaIo.Ctl.Rendering;
@@ -33,10 +35,12 @@ internal static class VnicView
     /// <summary>A row a vNIC: identity, port, service level, classes, owner and users.</summary>
     public static Table Table(IEnumerable<JsonElement> vnics)
     {
-        var table = new Table().AddColumns("Name", "MAC", "Port", "Committed", "Ceiling", "Prio", "Classes", "Profile", "Used by");
-        table.Columns[3].RightAligned();
-        table.Columns[4].RightAligned();
-        table.Columns[5].RightAligned();
+        var table = new Table().AddColumns("Name", "MAC", "Port", "Committed", "Ceiling", "Prio", "Classes", "Profile", "Used by", "Sent", "Rate", "Dropped");
+        foreach (var column in new[] { 3, 4, 5, 9, 10, 11 })
+        {
+            table.Columns[column].RightAligned();
+        }
+
         foreach (var vnic in vnics)
         {
             var classes = string.Join(" ", JsonFields.ItemsOrEmpty(vnic, "classes").Select(c => JsonFields.Text(c, "text")));
@@ -49,7 +53,10 @@ internal static class VnicView
                 new Text(JsonFields.NumberText(vnic, "priority")),
                 new Text(classes.Length == 0 ? "-" : classes),
                 new Text(RateText.OrDash(vnic, "profile")),
-                new Text(RateText.Users(vnic)));
+                new Text(RateText.Users(vnic)),
+                new Text(RateText.Counter(vnic, "bytes", ByteSize.Format)),
+                new Text(RateText.Counter(vnic, "rate", RateText.Format)),
+                new Text(RateText.Counter(vnic, "dropped", d => d.ToString(CultureInfo.InvariantCulture))));
         }
 
         return table;

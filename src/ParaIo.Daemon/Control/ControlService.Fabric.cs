@@ -342,6 +342,39 @@ public sealed partial class ControlService
         w.WriteEndArray();
         w.WriteString("profile", vnic.Profile);
         WriteUsers(w, d => FabricDevices.VnicOf(d) == vnic.Name);
+        WriteEgress(w, _fabric.VnicCounters(vnic.Name));
+        w.WriteEndObject();
+    }
+
+    /// <summary>A vNIC's egress counters, with its classes' (the shaper's <c>default</c> class among them).</summary>
+    private static void WriteEgress(Utf8JsonWriter w, ShapedFlowSnapshot? counters)
+    {
+        if (counters is null)
+        {
+            w.WriteNull("counters");
+            return;
+        }
+
+        w.WriteStartObject("counters");
+        w.WriteNumber("bytes", counters.BytesSent);
+        w.WriteNumber("frames", counters.FramesSent);
+        w.WriteNumber("dropped", counters.Dropped);
+        w.WriteNumber("queued", counters.Queued);
+        w.WriteNumber("rate", Math.Round(counters.Rate));
+        w.WriteStartArray("classes");
+        foreach (var cls in counters.Classes)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", cls.Name);
+            w.WriteNumber("bytes", cls.BytesSent);
+            w.WriteNumber("frames", cls.FramesSent);
+            w.WriteNumber("dropped", cls.Dropped);
+            w.WriteNumber("queued", cls.Queued);
+            w.WriteNumber("rate", Math.Round(cls.Rate));
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
         w.WriteEndObject();
     }
 
