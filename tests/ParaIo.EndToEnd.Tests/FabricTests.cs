@@ -89,6 +89,12 @@ public sealed class FabricTests
             using (var guest = daemon.StartGuest("web2", token))
             {
                 guest.WaitForLine("\"event\":\"export\"", Paraiod.Patience);
+
+                // Masked to the bound profile's vHBA, a new LUN reaches the running guest.
+                await daemon.ControlAsync("lun-create", "logs", "size=1048576");
+                await daemon.ControlAsync("lun-mask", "logs", "web-hba0");
+                var second = JsonDocument.Parse(guest.WaitForLine("\"event\":\"export\"", Paraiod.Patience, occurrence: 2)).RootElement;
+                Assert.AreEqual(1L << 20, second.GetProperty("bytes").GetInt64());
             }
         }
         finally

@@ -158,6 +158,27 @@ public sealed class ProfileTests
     }
 
     [TestMethod]
+    public async Task ALunMaskedToABoundProfilesVhbaIsAddedToItsDomainOnce()
+    {
+        using var fabric = new TestFabric();
+        var domains = new FakeDomains();
+        var binder = domains.Binder(fabric.Catalog);
+        fabric.Catalog.CreateProfile("web", "default", []);
+        fabric.Catalog.CreateProfile("idle", "default", []);
+        await binder.CreateDomainAsync("web", "web1", ["loop"], devices => domains.CreateAsync("web1", devices));
+        fabric.CreateDisk("logs");
+        fabric.Catalog.CreateLun("logs", [fabric.Catalog.ResolveWwpn("web-hba0")]);
+
+        var added = await binder.AddNewDevicesAsync("web", CancellationToken.None);
+        var again = await binder.AddNewDevicesAsync("web", CancellationToken.None);
+        var unbound = await binder.AddNewDevicesAsync("idle", CancellationToken.None);
+
+        CollectionAssert.AreEqual(new[] { "vbd:0,lun=logs,vhba=web-hba0" }, added.Select(d => d.ToString()).ToArray());
+        Assert.AreEqual(0, again.Count + unbound.Count);
+        CollectionAssert.AreEqual(new[] { "loop:0", "vif:0,vnic=web-nic0", "vbd:0,lun=logs,vhba=web-hba0" }, domains["web1"].Devices.Select(d => d.ToString()).ToArray());
+    }
+
+    [TestMethod]
     public void AProfileThatDoesNotFitLeavesNothingBehind()
     {
         using var fabric = new TestFabric();

@@ -107,6 +107,35 @@ public sealed class ProfileBinder
         return domain;
     }
 
+    /// <summary>
+    /// Gives the profile's domain the devices the profile has gained since it was bound — a LUN
+    /// masked to one of its vHBAs since — hot-plugged into a running guest. Devices it lost (an
+    /// unmasked LUN) stay until the next unbind: the masking check refuses them at their next connect.
+    /// </summary>
+    /// <returns>The devices added; none when the profile is unbound or its domain has them all.</returns>
+    /// <exception cref="KeyNotFoundException">No such profile.</exception>
+    public async Task<IReadOnlyList<DeviceSpec>> AddNewDevicesAsync(string profile, CancellationToken cancellation)
+    {
+        var record = _catalog.FindProfile(profile) ?? throw new KeyNotFoundException($"no profile named '{profile}'");
+        if (record.Domain is not { } domain || !_domainExists(domain))
+        {
+            return [];
+        }
+
+        var wanted = _catalog.ProfileDevices(profile).Select(text => DeviceSpec.Parse(text, defaultId: -1)).ToList();
+        var added = new List<DeviceSpec>();
+        await _changeDevices(
+            domain,
+            current =>
+            {
+                var devices = WithFreeIds(current, [.. wanted.Where(w => !current.Any(c => (c with { Id = w.Id }).Equals(w)))]);
+                added.AddRange(devices.Skip(current.Count));
+                return devices;
+            },
+            cancellation).ConfigureAwait(false);
+        return added;
+    }
+
     private static List<DeviceSpec> WithFreeIds(IReadOnlyList<DeviceSpec> current, IReadOnlyList<DeviceSpec> added)
     {
         var devices = current.ToList();

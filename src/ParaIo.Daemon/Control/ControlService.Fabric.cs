@@ -11,7 +11,8 @@ namespace ParaIo.Daemon.Control;
 /// The fabric's commands: <c>module-*</c>, <c>vnic-*</c>, <c>vhba-*</c>, <c>lun-*</c> and
 /// <c>profile-*</c>. Options travel as <c>KEY=VALUE</c> arguments; rates are bits a second as
 /// operators write them (<c>200M</c>), answered in bytes a second. A vNIC or vHBA a domain's device
-/// uses is not deleted (take the device away or unbind the profile first).
+/// uses is not deleted (take the device away or unbind the profile first). A LUN masked to a vHBA
+/// of a bound profile is added to the profile's domain at once (hot-plugged into a running guest).
 /// </summary>
 public sealed partial class ControlService
 {
@@ -50,7 +51,7 @@ public sealed partial class ControlService
             ("vhba-delete", 2) => Ok(w => WriteVhba(w, DeleteUnused(name, "vHBA", FabricDevices.VhbaOf, catalog.DeleteVhba))),
             ("lun-create", >= 2) => await CreateLunAsync(name, Options(arguments, 2, "size", "path", "san", "mask"), cancellation).ConfigureAwait(false),
             ("lun-list", 1) => Ok(w => WriteAll(w, catalog.Luns, WriteLun)),
-            ("lun-mask", 3) => Ok(w => WriteLun(w, catalog.Mask(name, catalog.ResolveWwpn(arguments[2])))),
+            ("lun-mask", 3) => await MaskAsync(name, arguments[2], cancellation).ConfigureAwait(false),
             ("lun-unmask", 3) => Ok(w => WriteLun(w, catalog.Unmask(name, catalog.ResolveWwpn(arguments[2])))),
             ("lun-delete", 2) => Ok(w => WriteLun(w, DeleteLun(name))),
             ("profile-create", >= 2) => Ok(w => WriteProfile(w, CreateProfile(name, Options(arguments, 2, "template", "lun")))),
@@ -192,7 +193,28 @@ public sealed partial class ControlService
             throw new ArgumentException("path= goes with size=: a LUN's new image needs a size (or adopt an existing disk by giving neither).");
         }
 
-        return Ok(w => WriteLun(w, catalog.CreateLun(name, masks)));
+        var lun = catalog.CreateLun(name, masks);
+        await AddToBoundProfilesAsync(masks, cancellation).ConfigureAwait(false);
+        return Ok(w => WriteLun(w, lun));
+    }
+
+    /// <summary>Masks a LUN to a vHBA; a vHBA of a bound profile gives its domain the disk at once (hot-plugged).</summary>
+    private async Task<string> MaskAsync(string lun, string vhba, CancellationToken cancellation)
+    {
+        var wwpn = _fabric!.Catalog.ResolveWwpn(vhba);
+        var masked = _fabric.Catalog.Mask(lun, wwpn);
+        await AddToBoundProfilesAsync([wwpn], cancellation).ConfigureAwait(false);
+        return Ok(w => WriteLun(w, masked));
+    }
+
+    /// <summary>Gives the domains of bound profiles whose vHBAs have <paramref name="wwpns"/> the disks they now see.</summary>
+    private async Task AddToBoundProfilesAsync(IReadOnlyCollection<Wwpn> wwpns, CancellationToken cancellation)
+    {
+        var catalog = _fabric!.Catalog;
+        foreach (var profile in catalog.Profiles.Where(p => p.Vhbas.Any(v => catalog.FindVhba(v) is { } vhba && wwpns.Contains(vhba.Wwpn))))
+        {
+            await Binder.AddNewDevicesAsync(profile.Name, cancellation).ConfigureAwait(false);
+        }
     }
 
     private LunRecord DeleteLun(string name)
