@@ -88,7 +88,7 @@ public sealed class MaskingTests
         Assert.AreEqual("there is no vHBA named 'h9'", noVhba.Message);
         Assert.AreEqual("there is no LUN named 'L' (paraioctl lun create)", noLun.Message);
         StringAssert.Contains(half.Message, "vhba=NAME,lun=LUN");
-        StringAssert.Contains(both.Message, "not both");
+        StringAssert.Contains(both.Message, "one of the two, whole");
         StringAssert.Contains(noDisk.Message, "no disk named 'nosuch'");
         StringAssert.Contains(noLunToUnmask.Message, "no LUN named 'L'");
     }

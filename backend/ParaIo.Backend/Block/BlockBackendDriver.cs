@@ -115,7 +115,7 @@ public sealed class BlockBackendDriver : IBackendDriver
         DeviceSettings.AllowOnly(DeviceType, settings, DiskSetting, ModeSetting, VhbaSetting, LunSetting);
         if (settings.ContainsKey(VhbaSetting) != settings.ContainsKey(LunSetting) || (settings.ContainsKey(VhbaSetting) && settings.ContainsKey(DiskSetting)))
         {
-            throw new ArgumentException("A vbd device names its disk (disk=NAME) or a vHBA and a LUN masked to it (vhba=NAME,lun=LUN), not both.");
+            throw new ArgumentException("A vbd device names its disk (disk=NAME), or a vHBA and a LUN masked to it (vhba=NAME,lun=LUN): one of the two, whole.");
         }
 
         if (settings.TryGetValue(ModeSetting, out var mode) && mode is not ("r" or "w"))
