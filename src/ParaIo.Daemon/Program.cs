@@ -86,18 +86,22 @@ builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
 builder.Services.Configure<ParaiodOptions>(builder.Configuration.GetSection("Paraiod"));
 builder.Services.AddSingleton<IBackendDriver, LoopbackBackendDriver>();
 builder.Services.AddSingleton(sp => new DiskCatalog(sp.GetRequiredService<IOptions<ParaiodOptions>>().Value.EffectiveStateDirectory));
-builder.Services.AddSingleton(sp =>
+
+// The fabric's modules, identity pools and templates are checked before anything starts.
+FabricConfiguration fabric;
+try
 {
-    var options = sp.GetRequiredService<IOptions<ParaiodOptions>>().Value;
-    try
-    {
-        return new FabricCatalog(options.EffectiveStateDirectory, options.Fabric.ToConfiguration(), sp.GetRequiredService<DiskCatalog>());
-    }
-    catch (ArgumentException e)
-    {
-        throw new InvalidDataException($"Paraiod:Fabric in the configuration: {e.Message}", e);
-    }
-});
+    var fabricOptions = new FabricOptions();
+    builder.Configuration.GetSection("Paraiod:Fabric").Bind(fabricOptions);
+    fabric = fabricOptions.ToConfiguration();
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"paraiod: Paraiod:Fabric in the configuration: {e.Message}");
+    return 2;
+}
+
+builder.Services.AddSingleton(sp => new FabricCatalog(sp.GetRequiredService<IOptions<ParaiodOptions>>().Value.EffectiveStateDirectory, fabric, sp.GetRequiredService<DiskCatalog>()));
 builder.Services.AddSingleton(sp => new FabricRuntime(sp.GetRequiredService<FabricCatalog>()));
 builder.Services.AddSingleton<IBackendDriver>(sp =>
 {
@@ -125,7 +129,7 @@ try
 }
 catch (InvalidDataException e)
 {
-    // A configuration or state file paraiod cannot use; it names which and why.
+    // A state file paraiod cannot read (fabric.json); it names which and why.
     Console.Error.WriteLine($"paraiod: {e.Message}");
     return 2;
 }
