@@ -56,7 +56,7 @@ public sealed class ProfileBinder
 
     /// <summary>Gives an existing domain the profile's devices, each with the lowest id its type leaves free.</summary>
     /// <exception cref="KeyNotFoundException">No such profile or domain.</exception>
-    /// <exception cref="InvalidOperationException">The profile is bound to another domain, or the domain refuses device changes now.</exception>
+    /// <exception cref="InvalidOperationException">The profile is bound to another domain, or the domain refuses the change (it is being destroyed).</exception>
     public async Task<DomainRecord> BindAsync(string profile, string domain, CancellationToken cancellation)
     {
         if (!_domainExists(domain))
@@ -85,7 +85,7 @@ public sealed class ProfileBinder
     /// </summary>
     /// <returns>The domain it was bound to.</returns>
     /// <exception cref="KeyNotFoundException">No such profile.</exception>
-    /// <exception cref="InvalidOperationException">It is not bound, or the domain refuses device changes now.</exception>
+    /// <exception cref="InvalidOperationException">It is not bound, or the domain refuses the change (it is being destroyed).</exception>
     public async Task<string> UnbindAsync(string profile, CancellationToken cancellation)
     {
         var domain = _catalog.BeginUnbind(profile);

@@ -13,7 +13,7 @@ internal static class LunCommands
         help.Add(lun, "paraioctl lun create data --size 10G --mask db0", "paraioctl lun mask data web-hba0", "paraioctl lun list");
         lun.Subcommands.Add(Create(runner, help));
         lun.Subcommands.Add(List(runner, help));
-        lun.Subcommands.Add(Mask(runner, help, "mask", "Let a vHBA see a LUN: mask the LUN to the vHBA's WWPN.", "Masked"));
+        lun.Subcommands.Add(Mask(runner, help, "mask", "Let a vHBA see a LUN: mask the LUN to the vHBA's WWPN. A vHBA of a bound profile gives its domain the disk at once (hot-plug).", "Masked"));
         lun.Subcommands.Add(Mask(runner, help, "unmask", "Hide a LUN from a vHBA. A guest connected through it keeps going; its next connect is refused.", "Unmasked"));
         lun.Subcommands.Add(Delete(runner, help));
         return lun;

@@ -79,7 +79,7 @@ internal static class ProfileCommands
     {
         var name = ProfileName();
         var domain = new Argument<string>("DOMAIN") { Description = "The domain that gets the profile's devices (vif,vnic=… and vbd,vhba=…,lun=…)." };
-        var command = new Command("bind", "Bind an unbound profile to an existing domain. A domain has one profile.");
+        var command = new Command("bind", "Bind an unbound profile to an existing domain; a running guest gets the devices at once (hot-plug). A domain has one profile.");
         help.Add(command, "paraioctl profile bind web web2");
         command.Arguments.Add(name);
         command.Arguments.Add(domain);
@@ -95,7 +95,7 @@ internal static class ProfileCommands
     private static Command Unbind(CommandRunner runner, HelpWithExamples help)
     {
         var name = ProfileName();
-        var command = new Command("unbind", "Take a profile's devices from its domain; the profile keeps its identities to be bound elsewhere.");
+        var command = new Command("unbind", "Take a profile's devices from its domain (hot-unplugged from a running guest); the profile keeps its identities to be bound elsewhere.");
         help.Add(command, "paraioctl profile unbind web");
         command.Arguments.Add(name);
         runner.SetAction(command, async context =>
