@@ -78,7 +78,7 @@ public sealed class IdentityTests
         Assert.ThrowsExactly<ArgumentException>(() => new IdentityPolicy("00:16:3e", "50:01:43:80").CreateMacPool());
         Assert.ThrowsExactly<ArgumentException>(() => new IdentityPolicy("03:00:00", "50:01:43:80").CreateMacPool());
         Assert.ThrowsExactly<ArgumentException>(() => new IdentityPolicy("02:zz", "50:01:43:80").CreateMacPool());
-        Assert.AreEqual(24, new IdentityPolicy("0a:00:01", "50:01:43:80").CreateMacPool().PrefixBits);
+        Assert.AreEqual(0x0a00_0100_0000UL, new IdentityPolicy("0a:00:01", "50:01:43:80").CreateMacPool().Allocate(_ => false));
     }
 
     [TestMethod]

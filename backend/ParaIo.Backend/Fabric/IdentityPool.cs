@@ -29,13 +29,9 @@ public sealed class IdentityPool
             throw new ArgumentException($"'{prefix}' is not a {kind} pool prefix: 1..{(totalBits / 8) - 1} hex octets such as {(totalBits == 48 ? "02:50:10" : "50:01:43:80")}.");
         }
 
-        PrefixBits = bits;
         _prefix = octets.Aggregate(0UL, (value, octet) => (value << 8) | byte.Parse(octet, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture)) << (totalBits - bits);
         _size = 1UL << (totalBits - bits);
     }
-
-    /// <summary>Bits of the prefix.</summary>
-    public int PrefixBits { get; }
 
     /// <summary>The offset in the pool the next search starts at (kept across restarts).</summary>
     public ulong Next { get; set; }
@@ -43,10 +39,7 @@ public sealed class IdentityPool
     /// <summary>The prefix's value, in the identity's high bits.</summary>
     public ulong Prefix => _prefix;
 
-    /// <summary>Whether <paramref name="identity"/> lies in this pool.</summary>
-    public bool Contains(ulong identity) => (identity & ~(_size - 1)) == _prefix;
-
-    /// <summary>The first identity from <see cref="Next"/> on that <paramref name="taken"/> refuses.</summary>
+    /// <summary>The first identity from <see cref="Next"/> on that nobody holds (<paramref name="taken"/> says false); <see cref="Next"/> moves past it.</summary>
     /// <exception cref="InvalidOperationException">Every identity of the pool is held.</exception>
     public ulong Allocate(Func<ulong, bool> taken)
     {
