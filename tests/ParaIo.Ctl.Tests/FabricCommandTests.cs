@@ -123,7 +123,8 @@ public sealed class FabricCommandTests
         var created = await ctl.RunAsync("vhba", "create", "db0", "--port", "hba0/0", "--rate", "400M", "--limit", "1G", "--iops", "20000", "--priority", "1", "--wwpn", "50:01:43:80:00:00:00:07");
         var table = await ctl.RunAsync("vhba", "list");
         var json = await ctl.RunAsync("vhba", "list", "--json");
-        var set = await ctl.RunAsync("vhba", "set", "db0", "--iops", "none", "--limit", "2G");
+        var set = await ctl.RunAsync("vhba", "set", "db0", "--iops", "none", "--limit", "2G", "--mask", "logs", "--unmask", "scratch");
+        var nothing = await ctl.RunAsync("vhba", "set", "db0");
         var deleted = await ctl.RunAsync("vhba", "delete", "db0");
 
         Assert.AreEqual(0, created.ExitCode, created.ToString());
@@ -137,7 +138,8 @@ public sealed class FabricCommandTests
             Assert.AreEqual(96, document.RootElement[0].GetProperty("counters").GetProperty("operations").GetInt32());
         }
 
-        CollectionAssert.AreEqual(new[] { "vhba-set", "db0", "limit=2G", "iops=none" }, daemon.Received[3]);
+        CollectionAssert.AreEqual(new[] { "vhba-set", "db0", "limit=2G", "iops=none", "mask=logs", "unmask=scratch" }, daemon.Received[3]);
+        Assert.AreEqual(2, nothing.ExitCode, nothing.ToString());
         StringAssert.StartsWith(set.Stdout, "Changed vHBA db0: ");
         Assert.AreEqual("Deleted vHBA db0 (WWPN 50:01:43:80:00:00:00:07) and unmasked it from every LUN.", deleted.Stdout.Trim());
     }

@@ -21,7 +21,7 @@ public sealed class FabricTests
         await daemon.ControlAsync("lun-create", "data", $"size={DiskBytes}");
         await daemon.ControlAsync("vhba-create", "h1", "hba0/0");
         await daemon.ControlAsync("vhba-create", "h2", "hba0/0");
-        await daemon.ControlAsync("lun-mask", "data", "h1");
+        await daemon.ControlAsync("vhba-set", "h1", "mask=data", "iops=1000");
         var (_, dbToken) = await daemon.CreateDomainAsync("db", "vbd,vhba=h1,lun=data");
         var (_, spyToken) = await daemon.CreateDomainAsync("spy", "vbd,vhba=h2,lun=data");
 
@@ -44,6 +44,7 @@ public sealed class FabricTests
             daemon.Process.WaitForLine("LUN 'data' is not masked to vHBA 'h1'", Paraiod.Patience);
         }
 
+        Assert.AreEqual(1000, (await daemon.ControlAsync("vhba-list"))[0].GetProperty("iopsLimit").GetInt32());
         var lun = (await daemon.ControlAsync("lun-list"))[0];
         Assert.AreEqual(0, lun.GetProperty("masks").GetArrayLength());
         Assert.AreEqual(2, lun.GetProperty("usedBy").GetArrayLength());

@@ -74,13 +74,17 @@ internal static class VhbaCommands
         var limit = Limit();
         var iops = Iops();
         var priority = FabricArguments.Priority();
-        var command = new Command("set", "Change a vHBA's service level while its guest runs: its next request is admitted by the new one. Masking changes with paraioctl lun mask|unmask.");
-        help.Add(command, "paraioctl vhba set db0 --iops 5000 --priority 6", "paraioctl vhba set db0 --limit none");
+        var mask = new Option<string[]>("--mask") { Description = "A LUN to let the vHBA see (as paraioctl lun mask does); a vHBA of a bound profile gives its domain the disk at once. Repeat for more.", HelpName = "LUN" };
+        var unmask = new Option<string[]>("--unmask") { Description = "A LUN to hide from the vHBA: its next connect is refused. Repeat for more.", HelpName = "LUN" };
+        var command = new Command("set", "Change a vHBA's service level and the LUNs it sees while its guest runs: its next request is admitted by the new service level.");
+        help.Add(command, "paraioctl vhba set db0 --iops 5000 --priority 6", "paraioctl vhba set db0 --limit none --mask logs --unmask scratch");
         command.Arguments.Add(name);
         command.Options.Add(rate);
         command.Options.Add(limit);
         command.Options.Add(iops);
         command.Options.Add(priority);
+        command.Options.Add(mask);
+        command.Options.Add(unmask);
         runner.SetAction(command, async context =>
         {
             var arguments = new List<string> { "vhba-set", context.Get(name)! };
@@ -88,9 +92,19 @@ internal static class VhbaCommands
             FabricArguments.Add(arguments, "limit", context.Get(limit));
             FabricArguments.Add(arguments, "iops", context.Get(iops));
             FabricArguments.Add(arguments, "prio", context.Get(priority));
+            foreach (var lun in context.Get(mask) ?? [])
+            {
+                FabricArguments.Add(arguments, "mask", lun);
+            }
+
+            foreach (var lun in context.Get(unmask) ?? [])
+            {
+                FabricArguments.Add(arguments, "unmask", lun);
+            }
+
             if (arguments.Count == 2)
             {
-                throw new CtlFailure(ExitCodes.Usage, "Nothing to change: give --rate, --limit, --iops or --priority.");
+                throw new CtlFailure(ExitCodes.Usage, "Nothing to change: give --rate, --limit, --iops, --priority, --mask or --unmask.");
             }
 
             var result = await context.ControlAsync([.. arguments]).ConfigureAwait(false);

@@ -18,7 +18,7 @@ public sealed partial class ControlService
 {
     private const string FabricCommands =
         "module-list, vnic-create NAME PORT [mac=|rate=|burst=|prio=|ceil=|class=…], vnic-list, vnic-set NAME [rate=|burst=|prio=|ceil=|class=…|classes=none], vnic-delete NAME, " +
-        "vhba-create NAME PORT [wwpn=|rate=|limit=|iops=|prio=], vhba-list, vhba-set NAME [rate=|limit=|iops=|prio=], vhba-delete NAME, " +
+        "vhba-create NAME PORT [wwpn=|rate=|limit=|iops=|prio=], vhba-list, vhba-set NAME [rate=|limit=|iops=|prio=|mask=LUN…|unmask=LUN…], vhba-delete NAME, " +
         "lun-create NAME [size=BYTES [path=FILE]|san=URI] [mask=VHBA|WWPN…], lun-list, lun-mask NAME VHBA|WWPN, lun-unmask NAME VHBA|WWPN, lun-delete NAME, " +
         "profile-create NAME [template=T] [lun=L…], profile-list, profile-show NAME, profile-bind NAME DOMAIN, profile-unbind NAME, profile-delete NAME, profile-domain-create PROFILE DOMAIN [DEVICE…]";
 
@@ -47,7 +47,7 @@ public sealed partial class ControlService
             ("vnic-delete", 2) => Ok(w => WriteVnic(w, DeleteUnused(name, "vNIC", FabricDevices.VnicOf, catalog.DeleteVnic))),
             ("vhba-create", >= 3) => Ok(w => WriteVhba(w, CreateVhba(name, arguments[2], Options(arguments, 3, "wwpn", "rate", "limit", "iops", "prio")))),
             ("vhba-list", 1) => Ok(w => WriteAll(w, catalog.Vhbas, WriteVhba)),
-            ("vhba-set", >= 3) => Ok(w => WriteVhba(w, catalog.ChangeVhba(name, q => ChangeVhba(q, Options(arguments, 2, "rate", "limit", "iops", "prio"))))),
+            ("vhba-set", >= 3) => await SetVhbaAsync(name, Options(arguments, 2, "rate", "limit", "iops", "prio", "mask", "unmask"), cancellation).ConfigureAwait(false),
             ("vhba-delete", 2) => Ok(w => WriteVhba(w, DeleteUnused(name, "vHBA", FabricDevices.VhbaOf, catalog.DeleteVhba))),
             ("lun-create", >= 2) => await CreateLunAsync(name, Options(arguments, 2, "size", "path", "san", "mask"), cancellation).ConfigureAwait(false),
             ("lun-list", 1) => Ok(w => WriteAll(w, catalog.Luns, WriteLun)),
@@ -150,6 +150,51 @@ public sealed partial class ControlService
         }
 
         return qos;
+    }
+
+    /// <summary>Changes a vHBA's service level and the LUNs masked to it (<c>mask=LUN</c>, <c>unmask=LUN</c>), as <c>lun-mask</c> and <c>lun-unmask</c> do.</summary>
+    private async Task<string> SetVhbaAsync(string name, ILookup<string, string> options, CancellationToken cancellation)
+    {
+        var catalog = _fabric!.Catalog;
+        var vhba = catalog.FindVhba(name) ?? throw new KeyNotFoundException($"no vHBA named '{name}'");
+
+        // Every masking change is checked before anything changes, so a refusal leaves the vHBA as it was.
+        foreach (var lun in options["mask"].Concat(options["unmask"]))
+        {
+            _ = catalog.FindLun(lun) ?? throw new KeyNotFoundException($"no LUN named '{lun}'");
+        }
+
+        if (options["unmask"].FirstOrDefault(l => !catalog.FindLun(l)!.IsMaskedTo(vhba.Wwpn)) is { } hidden)
+        {
+            throw new KeyNotFoundException($"LUN '{hidden}' is not masked to vHBA '{name}'");
+        }
+
+        if (options["mask"].FirstOrDefault(l => catalog.FindLun(l)!.IsMaskedTo(vhba.Wwpn)) is { } seen)
+        {
+            throw new ArgumentException($"LUN '{seen}' is masked to vHBA '{name}' already.");
+        }
+
+        if (options.Any(o => o.Key is not ("mask" or "unmask")))
+        {
+            vhba = catalog.ChangeVhba(name, q => ChangeVhba(q, options));
+        }
+
+        foreach (var lun in options["unmask"])
+        {
+            catalog.Unmask(lun, vhba.Wwpn);
+        }
+
+        foreach (var lun in options["mask"])
+        {
+            catalog.Mask(lun, vhba.Wwpn);
+        }
+
+        if (options.Contains("mask"))
+        {
+            await AddToBoundProfilesAsync([vhba.Wwpn], cancellation).ConfigureAwait(false);
+        }
+
+        return Ok(w => WriteVhba(w, vhba));
     }
 
     /// <summary>Deletes a vNIC or vHBA no domain's device uses; one in use is refused, naming the devices.</summary>
