@@ -41,29 +41,32 @@ public sealed partial class ControlService
         return (arguments[0], arguments.Count) switch
         {
             ("module-list", 1) => Ok(WriteModules),
-            ("vnic-create", >= 3) => Ok(w => WriteVnic(w, CreateVnic(name, arguments[2], Options(arguments, 3, "mac", "rate", "burst", "prio", "ceil", "class")))),
+            ("vnic-create", >= 3) => Ok(WriteVnic, CreateVnic(name, arguments[2], Options(arguments, 3, "mac", "rate", "burst", "prio", "ceil", "class"))),
             ("vnic-list", 1) => Ok(w => WriteAll(w, catalog.Vnics, WriteVnic)),
-            ("vnic-set", >= 3) => Ok(w => WriteVnic(w, catalog.ChangeVnic(name, q => ChangeVnic(q, Options(arguments, 2, "rate", "burst", "prio", "ceil", "class", "classes"))))),
-            ("vnic-delete", 2) => Ok(w => WriteVnic(w, DeleteUnused(name, "vNIC", FabricDevices.VnicOf, catalog.DeleteVnic))),
-            ("vhba-create", >= 3) => Ok(w => WriteVhba(w, CreateVhba(name, arguments[2], Options(arguments, 3, "wwpn", "rate", "limit", "iops", "prio")))),
+            ("vnic-set", >= 3) => Ok(WriteVnic, catalog.ChangeVnic(name, q => ChangeVnic(q, Options(arguments, 2, "rate", "burst", "prio", "ceil", "class", "classes")))),
+            ("vnic-delete", 2) => Ok(WriteVnic, DeleteUnused(name, "vNIC", FabricDevices.VnicOf, catalog.DeleteVnic)),
+            ("vhba-create", >= 3) => Ok(WriteVhba, CreateVhba(name, arguments[2], Options(arguments, 3, "wwpn", "rate", "limit", "iops", "prio"))),
             ("vhba-list", 1) => Ok(w => WriteAll(w, catalog.Vhbas, WriteVhba)),
             ("vhba-set", >= 3) => await SetVhbaAsync(name, Options(arguments, 2, "rate", "limit", "iops", "prio", "mask", "unmask"), cancellation).ConfigureAwait(false),
-            ("vhba-delete", 2) => Ok(w => WriteVhba(w, DeleteUnused(name, "vHBA", FabricDevices.VhbaOf, catalog.DeleteVhba))),
+            ("vhba-delete", 2) => Ok(WriteVhba, DeleteUnused(name, "vHBA", FabricDevices.VhbaOf, catalog.DeleteVhba)),
             ("lun-create", >= 2) => await CreateLunAsync(name, Options(arguments, 2, "size", "path", "san", "mask"), cancellation).ConfigureAwait(false),
             ("lun-list", 1) => Ok(w => WriteAll(w, catalog.Luns, WriteLun)),
             ("lun-mask", 3) => await MaskAsync(name, arguments[2], cancellation).ConfigureAwait(false),
-            ("lun-unmask", 3) => Ok(w => WriteLun(w, catalog.Unmask(name, catalog.ResolveWwpn(arguments[2])))),
-            ("lun-delete", 2) => Ok(w => WriteLun(w, DeleteLun(name))),
-            ("profile-create", >= 2) => Ok(w => WriteProfile(w, CreateProfile(name, Options(arguments, 2, "template", "lun")))),
+            ("lun-unmask", 3) => Ok(WriteLun, catalog.Unmask(name, catalog.ResolveWwpn(arguments[2]))),
+            ("lun-delete", 2) => Ok(WriteLun, DeleteLun(name)),
+            ("profile-create", >= 2) => Ok(WriteProfile, CreateProfile(name, Options(arguments, 2, "template", "lun"))),
             ("profile-list", 1) => Ok(w => WriteAll(w, catalog.Profiles, WriteProfile)),
-            ("profile-show", 2) => Ok(w => WriteProfile(w, catalog.FindProfile(name) ?? throw new KeyNotFoundException($"no profile named '{name}'"))),
+            ("profile-show", 2) => Ok(WriteProfile, catalog.FindProfile(name) ?? throw new KeyNotFoundException($"no profile named '{name}'")),
             ("profile-bind", 3) => await BindAsync(name, arguments[2], cancellation).ConfigureAwait(false),
             ("profile-unbind", 2) => await UnbindAsync(name, cancellation).ConfigureAwait(false),
-            ("profile-delete", 2) => Ok(w => WriteProfile(w, catalog.DeleteProfile(name, DomainExists))),
+            ("profile-delete", 2) => Ok(WriteProfile, catalog.DeleteProfile(name, DomainExists)),
             ("profile-domain-create", >= 3) => await CreateDomainWithProfileAsync(name, arguments[2], [.. arguments.Skip(3)], cancellation).ConfigureAwait(false),
             _ => Fail("EINVAL", $"unknown or malformed command '{string.Join(' ', arguments)}'; fabric commands: {FabricCommands}"),
         };
     }
+
+    /// <summary>A result written from a record made (or changed) before the reply is begun.</summary>
+    private static string Ok<T>(Action<Utf8JsonWriter, T> write, T value) => Ok(w => write(w, value));
 
     private ProfileBinder Binder => new(_fabric!.Catalog, DomainExists, _domains.ChangeDevicesAsync);
 
@@ -194,7 +197,7 @@ public sealed partial class ControlService
             await AddToBoundProfilesAsync([vhba.Wwpn], cancellation).ConfigureAwait(false);
         }
 
-        return Ok(w => WriteVhba(w, vhba));
+        return Ok(WriteVhba, vhba);
     }
 
     /// <summary>Deletes a vNIC or vHBA no domain's device uses; one in use is refused, naming the devices.</summary>
@@ -240,7 +243,7 @@ public sealed partial class ControlService
 
         var lun = catalog.CreateLun(name, masks);
         await AddToBoundProfilesAsync(masks, cancellation).ConfigureAwait(false);
-        return Ok(w => WriteLun(w, lun));
+        return Ok(WriteLun, lun);
     }
 
     /// <summary>Masks a LUN to a vHBA; a vHBA of a bound profile gives its domain the disk at once (hot-plugged).</summary>
@@ -249,7 +252,7 @@ public sealed partial class ControlService
         var wwpn = _fabric!.Catalog.ResolveWwpn(vhba);
         var masked = _fabric.Catalog.Mask(lun, wwpn);
         await AddToBoundProfilesAsync([wwpn], cancellation).ConfigureAwait(false);
-        return Ok(w => WriteLun(w, masked));
+        return Ok(WriteLun, masked);
     }
 
     /// <summary>Gives the domains of bound profiles whose vHBAs have <paramref name="wwpns"/> the disks they now see.</summary>
