@@ -55,7 +55,7 @@ public sealed class HotPlugTests
         var dataSocket = JsonDocument.Parse(guest.WaitForLine(ExportLine(1), Paraiod.Patience)).RootElement.GetProperty("socket").GetString()!;
 
         await using var reader = await RawNbdClient.OpenAsync(dataSocket);
-        var busy = new BusyReader(reader);
+        var busy = new BusyNbdReader(reader, DiskBytes);
         var reading = Task.Run(busy.RunAsync);
         await busy.Started.WaitAsync(Paraiod.Patience);
 
@@ -123,81 +123,5 @@ public sealed class HotPlugTests
         var buffer = new byte[length];
         Assert.AreEqual(length, RandomAccess.Read(file, buffer, offset));
         return buffer;
-    }
-
-    /// <summary>
-    /// An NBD client that keeps <see cref="Depth"/> reads of 64 KiB in flight until a request
-    /// fails; then it sends no more, takes the remaining replies and waits for the server to close.
-    /// </summary>
-    private sealed class BusyReader(RawNbdClient client)
-    {
-        private const int Depth = 8;
-        private const int Length = 64 << 10;
-        private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private ulong _cookie;
-
-        public Task Started => _started.Task;
-
-        public int Succeeded { get; private set; }
-
-        public List<uint> Errors { get; } = [];
-
-        public bool Closed { get; private set; }
-
-        public async Task RunAsync()
-        {
-            var outstanding = 0;
-            for (; outstanding < Depth; outstanding++)
-            {
-                await SendAsync();
-            }
-
-            while (outstanding > 0)
-            {
-                SimpleReply reply;
-                try
-                {
-                    reply = await client.ReadReplyAsync(Length);
-                }
-                catch (Exception e) when (e is EndOfStreamException or IOException)
-                {
-                    Closed = true;
-                    return;
-                }
-
-                outstanding--;
-                if (reply.Error != 0)
-                {
-                    Errors.Add(reply.Error);
-                    continue;
-                }
-
-                if (++Succeeded == 16)
-                {
-                    _started.TrySetResult();
-                }
-
-                if (Errors.Count == 0)
-                {
-                    try
-                    {
-                        await SendAsync();
-                        outstanding++;
-                    }
-                    catch (IOException)
-                    {
-                        // The server closed while we sent; its remaining replies are read above.
-                    }
-                }
-            }
-
-            Closed = await client.WasClosedByServerAsync();
-        }
-
-        private Task SendAsync()
-        {
-            var cookie = ++_cookie;
-            return client.SendRequestAsync(Wire.CmdRead, cookie, cookie * Length % (DiskBytes - Length), Length);
-        }
     }
 }
