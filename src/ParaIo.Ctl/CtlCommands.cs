@@ -19,7 +19,7 @@ internal static class CtlCommands
         // A Command rather than a RootCommand: its name is paraioctl in every help text, also when
         // the app runs inside another process (tests) whose executable has another name.
         var root = new Command(CtlApp.ProgramName, """
-            Manage ParaIo: guest domains and their devices in paraiod, disks, bridges, and paraiod's store.
+            Manage ParaIo: guest domains and their devices in paraiod, disks, bridges, the I/O fabric (modules, vNICs, vHBAs, LUNs, profiles), and paraiod's store.
             Talks to the store socket as domain 0 (root or the daemon's user).
 
             Exit codes: 0 ok, 1 refused or failed (reason on stderr), 2 usage, 3 paraiod not running.
@@ -33,6 +33,11 @@ internal static class CtlCommands
         root.Subcommands.Add(DeviceCommands.Build(runner, help));
         root.Subcommands.Add(DiskCommands.Build(runner, help));
         root.Subcommands.Add(BridgeCommands.Build(runner, help));
+        root.Subcommands.Add(ModuleCommands.Build(runner, help));
+        root.Subcommands.Add(VnicCommands.Build(runner, help));
+        root.Subcommands.Add(VhbaCommands.Build(runner, help));
+        root.Subcommands.Add(LunCommands.Build(runner, help));
+        root.Subcommands.Add(ProfileCommands.Build(runner, help));
         root.Subcommands.Add(StoreCommands.Build(runner, help));
         return root;
     }

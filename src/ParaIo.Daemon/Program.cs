@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using ParaIo.Backend.Block;
 using ParaIo.Backend.Bridge;
 using ParaIo.Backend.Devices;
+using ParaIo.Backend.Fabric;
 using ParaIo.Backend.Loop;
 using ParaIo.Backend.Net;
 using ParaIo.Backend.Storage;
@@ -35,12 +36,20 @@ if (args.Contains("--help") || args.Contains("-h"))
                                                                 "Local": "0.0.0.0:4789" } } ] } ] }
         A TAP uplink needs root; a VXLAN uplink does not. One that cannot be opened is logged and left out.
 
+        The I/O fabric (modules, identity pools, profile templates; see docs/fabric.md):
+          "Paraiod": { "Fabric": { "MacPrefix": "02:50:10", "WwpnPrefix": "50:01:43:80",
+                         "Modules": { "nic0": { "Kind": "Vnic", "Ports": [ { "LineRate": "10G", "Bridge": "br0" } ] },
+                                      "hba0": { "Kind": "Vhba", "Ports": [ { "LineRate": "4G" } ] } },
+                         "Templates": { "default": { "Vnics": [ { "Port": "nic0/0", "Rate": "100M" } ],
+                                                     "Vhbas": [ { "Port": "hba0/0", "Rate": "200M", "Iops": 20000 } ] } } } }
+        These are the embedded defaults; a configuration file adds modules and templates or changes one by name.
+
         Settings apply in this order, later ones winning: embedded defaults, --config FILE,
         PARAIO_* environment variables (e.g. PARAIO_Paraiod__SocketPath), the command line.
 
         Stop it with Ctrl+C or SIGTERM: every device walks to Closed first.
         Manage it with paraioctl (domain create|list|destroy, device list, disk …, bridge list|show|uplink,
-        store ls|read|write|watch).
+        module list, vnic …, vhba …, lun …, profile …, store ls|read|write|watch).
         """);
     return 0;
 }
@@ -77,18 +86,37 @@ builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
 builder.Services.Configure<ParaiodOptions>(builder.Configuration.GetSection("Paraiod"));
 builder.Services.AddSingleton<IBackendDriver, LoopbackBackendDriver>();
 builder.Services.AddSingleton(sp => new DiskCatalog(sp.GetRequiredService<IOptions<ParaiodOptions>>().Value.EffectiveStateDirectory));
+
+// The fabric's modules, identity pools and templates are checked before anything starts.
+FabricConfiguration fabric;
+try
+{
+    var fabricOptions = new FabricOptions();
+    builder.Configuration.GetSection("Paraiod:Fabric").Bind(fabricOptions);
+    fabric = fabricOptions.ToConfiguration();
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"paraiod: Paraiod:Fabric in the configuration: {e.Message}");
+    return 2;
+}
+
+builder.Services.AddSingleton(sp => new FabricCatalog(sp.GetRequiredService<IOptions<ParaiodOptions>>().Value.EffectiveStateDirectory, fabric, sp.GetRequiredService<DiskCatalog>()));
+builder.Services.AddSingleton(sp => new FabricRuntime(sp.GetRequiredService<FabricCatalog>()));
 builder.Services.AddSingleton<IBackendDriver>(sp =>
 {
-    // A vbd device names its disk (disk=NAME); the catalog opens its image once and shares it.
-    var disks = sp.GetRequiredService<DiskCatalog>();
-    return new BlockBackendDriver((_, settings) => settings.TryGetValue(BlockBackendDriver.DiskSetting, out var disk) ? disks.Open(disk) : null);
+    // A vbd device names its disk (disk=NAME), opened once and shared, or a vHBA and a LUN masked to
+    // it (vhba=NAME,lun=LUN), checked at every connect.
+    var resolver = new VbdResolver(sp.GetRequiredService<DiskCatalog>(), sp.GetRequiredService<FabricRuntime>());
+    return new BlockBackendDriver(resolver.Resolve);
 });
 
 // Network: every vif joins a bridge of one table by name (bridge=, default br0), made on first use;
 // TAP uplinks from the configuration and from paraioctl bridge uplink add join the same bridges.
 builder.Services.AddSingleton(sp => new BridgeTable(agingTime: TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<ParaiodOptions>>().Value.MacAgingSeconds)));
 builder.Services.AddSingleton(sp => new BridgeUplinks(sp.GetRequiredService<BridgeTable>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("ParaIo.Uplinks")));
-builder.Services.AddSingleton<IBackendDriver>(sp => new NetBackendDriver(sp.GetRequiredService<BridgeTable>()));
+// A vif bound to a vNIC (vnic=NAME) takes its MAC and bridge from the fabric and sends through its port's shaper.
+builder.Services.AddSingleton<IBackendDriver>(sp => new NetBackendDriver(sp.GetRequiredService<BridgeTable>(), vnics: sp.GetRequiredService<FabricRuntime>().VnicPorts));
 builder.Services.AddHostedService<DaemonService>();
 builder.Services.AddSystemd();
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(25));
@@ -98,6 +126,12 @@ try
 {
     await host.RunAsync();
     return 0;
+}
+catch (InvalidDataException e)
+{
+    // A state file paraiod cannot read (fabric.json); it names which and why.
+    Console.Error.WriteLine($"paraiod: {e.Message}");
+    return 2;
 }
 catch (IOException e)
 {

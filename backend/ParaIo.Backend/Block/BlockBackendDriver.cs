@@ -12,13 +12,15 @@ namespace ParaIo.Backend.Block;
 /// <remarks>
 /// <see cref="Features"/> holds what is the same for every device of this driver; what depends on
 /// the LUN — size, sector sizes, read-only, discard — is added by <see cref="DeviceKeys"/>. The
-/// settings a device takes: <c>disk=NAME</c> (which LUN, for the resolver) and <c>mode=r|w</c>
-/// (<c>r</c> serves a writable LUN read-only). ParaIo advertises <c>feature-persistent</c> = 1
-/// (unless <see cref="BlockBackendOptions.MaxPersistentGrants"/> is 0): a frontend that writes it
-/// back grants every data page writable, and each queue keeps up to that many grants mapped from
-/// first use until the device closes; otherwise grants are mapped per request and unmapped before
-/// the response. <c>multi-queue-max-queues</c> = <see cref="BlockBackendOptions.MaxQueues"/>: a
-/// frontend may set up that many rings, each served by its own thread.
+/// settings a device takes: <c>disk=NAME</c> (which LUN, for the resolver), or
+/// <c>vhba=NAME,lun=LUN</c> (a LUN reached through a vHBA of the fabric, which must be masked to
+/// it), and <c>mode=r|w</c> (<c>r</c> serves a writable LUN read-only). ParaIo advertises
+/// <c>feature-persistent</c> = 1 (unless <see cref="BlockBackendOptions.MaxPersistentGrants"/> is 0):
+/// a frontend that writes it back grants every data page writable, and each queue keeps up to that
+/// many grants mapped from first use until the device closes; otherwise grants are mapped per
+/// request and unmapped before the response. <c>multi-queue-max-queues</c> =
+/// <see cref="BlockBackendOptions.MaxQueues"/>: a frontend may set up that many rings, each served
+/// by its own thread.
 /// </remarks>
 public sealed class BlockBackendDriver : IBackendDriver
 {
@@ -27,6 +29,12 @@ public sealed class BlockBackendDriver : IBackendDriver
 
     /// <summary>The setting <c>mode=r</c> (read-only) or <c>mode=w</c> (the default).</summary>
     public const string ModeSetting = "mode";
+
+    /// <summary>The setting naming the vHBA a device reaches its LUN through (<c>vhba=NAME,lun=LUN</c>, instead of <c>disk=</c>).</summary>
+    public const string VhbaSetting = "vhba";
+
+    /// <summary>The setting naming the LUN behind a device reached through a vHBA.</summary>
+    public const string LunSetting = "lun";
 
     private readonly Func<DeviceAddress, IReadOnlyDictionary<string, string>, ILun?> _luns;
     private readonly BlockBackendOptions _options;
@@ -104,7 +112,12 @@ public sealed class BlockBackendDriver : IBackendDriver
     /// <inheritdoc />
     public void ValidateSettings(IReadOnlyDictionary<string, string> settings)
     {
-        DeviceSettings.AllowOnly(DeviceType, settings, DiskSetting, ModeSetting);
+        DeviceSettings.AllowOnly(DeviceType, settings, DiskSetting, ModeSetting, VhbaSetting, LunSetting);
+        if (settings.ContainsKey(VhbaSetting) != settings.ContainsKey(LunSetting) || (settings.ContainsKey(VhbaSetting) && settings.ContainsKey(DiskSetting)))
+        {
+            throw new ArgumentException("A vbd device names its disk (disk=NAME), or a vHBA and a LUN masked to it (vhba=NAME,lun=LUN): one of the two, whole.");
+        }
+
         if (settings.TryGetValue(ModeSetting, out var mode) && mode is not ("r" or "w"))
         {
             throw new ArgumentException($"mode={mode} is not a mode: write mode=r (read-only) or mode=w.");

@@ -30,17 +30,24 @@ internal static class DomainCommands
             Description = "A disk to give the domain as its next vbd device; NAME:r for read-only. Repeat for more (see paraioctl disk create).",
             HelpName = "NAME[:r]",
         };
+        var profile = new Option<string?>("--profile")
+        {
+            Description = "A server profile to bind to the new domain: it gets the profile's vNICs and disks (see paraioctl profile create).",
+            HelpName = "PROFILE",
+        };
         var command = new Command(
             "create",
             "Create a guest domain with its devices. paraiod picks the domain id and generates its secret token; start the guest with the paraio-guest command line printed.");
-        help.Add(command, "paraioctl domain create web --device loop --device loop:1", "paraioctl domain create db --disk data --disk base:r");
+        help.Add(command, "paraioctl domain create web --device loop --device loop:1", "paraioctl domain create db --disk data --disk base:r", "paraioctl domain create web1 --profile web");
         command.Arguments.Add(name);
         command.Options.Add(devices);
         command.Options.Add(disks);
+        command.Options.Add(profile);
         runner.SetAction(command, async context =>
         {
             var diskDevices = (context.Get(disks) ?? []).Select(d => d.EndsWith(":r", StringComparison.Ordinal) ? $"vbd,disk={d[..^2]},mode=r" : $"vbd,disk={d}");
-            var result = await context.ControlAsync(["domain-create", context.Get(name)!, .. context.Get(devices) ?? [], .. diskDevices]).ConfigureAwait(false);
+            string[] create = context.Get(profile) is { } bound ? ["profile-domain-create", bound, context.Get(name)!] : ["domain-create", context.Get(name)!];
+            var result = await context.ControlAsync([.. create, .. context.Get(devices) ?? [], .. diskDevices]).ConfigureAwait(false);
             context.Show(result, () => DomainView.Created(context.Console, result));
 
             return ExitCodes.Ok;

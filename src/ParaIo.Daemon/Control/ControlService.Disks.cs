@@ -211,8 +211,9 @@ public sealed partial class ControlService
         foreach (var text in devices)
         {
             var device = DeviceSpec.Parse(text, 0);
-            if (device.Type != BlkifProtocol.DeviceType)
+            if (device.Type != BlkifProtocol.DeviceType || device.EffectiveSettings.ContainsKey(BlockBackendDriver.VhbaSetting))
             {
+                // A disk through a vHBA is checked at every connect, masking included (FabricCatalog.OpenLun).
                 continue;
             }
 

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using ParaIo.Backend.Domains;
+using ParaIo.Backend.Fabric;
 using ParaIo.Backend.Storage;
 using ParaIo.Backend.Uplinks;
 using ParaIo.Daemon.Metrics;
@@ -19,13 +20,15 @@ public sealed partial class ControlService
     private readonly DomainManager _domains;
     private readonly DiskCatalog? _disks;
     private readonly BridgeUplinks? _uplinks;
+    private readonly FabricRuntime? _fabric;
     private readonly Func<long, bool> _disconnect;
     private readonly ParaiodMetrics _metrics;
     private readonly ILogger _logger;
 
     /// <summary>Creates the service over the daemon's domain manager.</summary>
-    public ControlService(DomainManager domains, DiskCatalog? disks, BridgeUplinks? uplinks, Func<long, bool> disconnect, ParaiodMetrics metrics, ILogger logger)
+    public ControlService(DomainManager domains, DiskCatalog? disks, BridgeUplinks? uplinks, FabricRuntime? fabric, Func<long, bool> disconnect, ParaiodMetrics metrics, ILogger logger)
     {
+        _fabric = fabric;
         _domains = domains;
         _disks = disks;
         _uplinks = uplinks;
@@ -52,7 +55,8 @@ public sealed partial class ControlService
                 "device-remove" when arguments.Count == 3 => await RemoveDeviceAsync(arguments[1], arguments[2], cancellation).ConfigureAwait(false),
                 _ when command.StartsWith("disk-", StringComparison.Ordinal) => await DiskAsync(arguments, cancellation).ConfigureAwait(false),
                 _ when command.StartsWith("bridge-", StringComparison.Ordinal) => Bridge(arguments),
-                _ => Fail("EINVAL", $"unknown or malformed command '{string.Join(' ', arguments)}'; commands: domain-create NAME [DEVICE…], domain-list, domain-destroy NAME, device-list [NAME], device-add DOMAIN TYPE[:ID][,KEY=VALUE…], device-remove DOMAIN TYPE:ID, {DiskCommands}, {BridgeCommands}"),
+                _ when IsFabricCommand(command) => await FabricAsync(arguments, cancellation).ConfigureAwait(false),
+                _ => Fail("EINVAL", $"unknown or malformed command '{string.Join(' ', arguments)}'; commands: domain-create NAME [DEVICE…], domain-list, domain-destroy NAME, device-list [NAME], device-add DOMAIN TYPE[:ID][,KEY=VALUE…], device-remove DOMAIN TYPE:ID, {DiskCommands}, {BridgeCommands}, {FabricCommands}"),
             };
         }
         catch (ArgumentException e)

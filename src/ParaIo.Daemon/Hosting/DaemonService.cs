@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using ParaIo.Backend.Bridge;
 using ParaIo.Backend.Devices;
 using ParaIo.Backend.Domains;
+using ParaIo.Backend.Fabric;
 using ParaIo.Backend.Storage;
 using ParaIo.Backend.Uplinks;
 using ParaIo.Daemon.Control;
@@ -27,6 +28,7 @@ public sealed class DaemonService : IHostedService, IAsyncDisposable
     private readonly DiskCatalog _disks;
     private readonly BridgeTable _bridges;
     private readonly BridgeUplinks _uplinks;
+    private readonly FabricRuntime _fabric;
     private DomainManager? _domains;
     private Timer? _sweeper;
     private StoreServer? _server;
@@ -34,8 +36,9 @@ public sealed class DaemonService : IHostedService, IAsyncDisposable
     private PrometheusEndpoint? _prometheus;
 
     /// <summary>Created by the host.</summary>
-    public DaemonService(IOptions<ParaiodOptions> options, IEnumerable<IBackendDriver> drivers, DiskCatalog disks, BridgeTable bridges, BridgeUplinks uplinks, ILoggerFactory loggers)
+    public DaemonService(IOptions<ParaiodOptions> options, IEnumerable<IBackendDriver> drivers, DiskCatalog disks, BridgeTable bridges, BridgeUplinks uplinks, FabricRuntime fabric, ILoggerFactory loggers)
     {
+        _fabric = fabric;
         _disks = disks;
         _bridges = bridges;
         _uplinks = uplinks;
@@ -58,7 +61,7 @@ public sealed class DaemonService : IHostedService, IAsyncDisposable
         var registry = new DomainRegistry(Path.Combine(stateDirectory, "domains.json"));
         _domains = new DomainManager(registry, _drivers, _loggers);
         StartBridges();
-        var control = new ControlService(_domains, _disks, _uplinks, id => _server?.Disconnect(id) ?? false, _metrics, _loggers.CreateLogger<ControlService>());
+        var control = new ControlService(_domains, _disks, _uplinks, _fabric, id => _server?.Disconnect(id) ?? false, _metrics, _loggers.CreateLogger<ControlService>());
         _server = new StoreServer(
             new StoreServerOptions
             {

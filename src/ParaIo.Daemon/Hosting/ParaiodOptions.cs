@@ -23,6 +23,9 @@ public sealed class ParaiodOptions
     /// </summary>
     public IList<BridgeOptions> Bridges { get; } = [];
 
+    /// <summary>The I/O fabric: VNIC and VHBA modules, identity pools, profile templates (see docs/fabric.md).</summary>
+    public FabricOptions Fabric { get; } = new();
+
     /// <summary>The socket path in force.</summary>
     public string EffectiveSocketPath => string.IsNullOrEmpty(SocketPath) ? StorePaths.DefaultSocketPath() : SocketPath;
 
