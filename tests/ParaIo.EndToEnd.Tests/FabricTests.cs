@@ -31,10 +31,16 @@ public sealed class FabricTests
             Assert.AreEqual(8L << 20, export.GetProperty("bytes").GetInt64());
         }
 
-        using (daemon.StartGuest("spy", spyToken))
+        using (var spy = daemon.StartGuest("spy", spyToken))
         {
             daemon.Process.WaitForLine("LUN 'data' is not masked to vHBA 'h2'", Paraiod.Patience);
             Assert.AreEqual(6, (await daemon.DeviceStatesAsync("spy")).Single().Backend, "refused: the backend stays Closed");
+            Assert.IsFalse(spy.Output.Contains("\"event\":\"export\"", StringComparison.Ordinal), "nothing to export while refused");
+
+            // Masked while its guest waits, the refused device is offered again and connects.
+            await daemon.ControlAsync("lun-mask", "data", "h2");
+            spy.WaitForLine("\"event\":\"export\"", Paraiod.Patience);
+            await daemon.ControlAsync("lun-unmask", "data", "h2");
         }
 
         // Unmasked, db's next connect is refused too.
