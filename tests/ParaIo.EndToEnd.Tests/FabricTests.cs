@@ -31,10 +31,16 @@ public sealed class FabricTests
             Assert.AreEqual(8L << 20, export.GetProperty("bytes").GetInt64());
         }
 
-        using (daemon.StartGuest("spy", spyToken))
+        using (var spy = daemon.StartGuest("spy", spyToken))
         {
             daemon.Process.WaitForLine("LUN 'data' is not masked to vHBA 'h2'", Paraiod.Patience);
             Assert.AreEqual(6, (await daemon.DeviceStatesAsync("spy")).Single().Backend, "refused: the backend stays Closed");
+            Assert.IsFalse(spy.Output.Contains("\"event\":\"export\"", StringComparison.Ordinal), "nothing to export while refused");
+
+            // Masked while its guest waits, the refused device is offered again and connects.
+            await daemon.ControlAsync("lun-mask", "data", "h2");
+            spy.WaitForLine("\"event\":\"export\"", Paraiod.Patience);
+            await daemon.ControlAsync("lun-unmask", "data", "h2");
         }
 
         // Unmasked, db's next connect is refused too.
@@ -133,4 +139,32 @@ public sealed class FabricTests
         Assert.AreEqual(12_500_000, vnic.GetProperty("committedRate").GetInt64());
         Assert.AreEqual(JsonValueKind.Object, vnic.GetProperty("counters").ValueKind, "the vNIC has its flow on nic0/0's shaper");
     }
+
+    [TestMethod]
+    public async Task ParaiodRefusesBadFabricChangesWithTheReasonAndChangesNothing()
+    {
+        await using var daemon = await Paraiod.StartAsync();
+        await daemon.ControlAsync("vnic-create", "big", "nic0/0", "rate=9.95G");
+        await daemon.CreateDomainAsync("erp", "vif,vnic=big");
+
+        var over = await Refusal(daemon, "vnic-create", "small", "nic0/0", "rate=100M");
+        var raised = await Refusal(daemon, "vnic-set", "big", "rate=10.1G");
+        var port = await Refusal(daemon, "vnic-create", "x", "nic7/0");
+        var cls = await Refusal(daemon, "vnic-create", "x", "nic0/0", "class=sap:100M:tcp/99999");
+        var inUse = await Refusal(daemon, "vnic-delete", "big");
+        var option = await Refusal(daemon, "vhba-create", "h", "hba0/0", "speed=1G");
+
+        Assert.AreEqual("EINVAL: Port nic0/0 carries 10 Gb/s and has 9.95 Gb/s committed to others; committing 100 Mb/s to 'small' would make 10.05 Gb/s, over its line rate.", over);
+        StringAssert.Contains(raised, "committing 10.1 Gb/s to 'big' would make 10.1 Gb/s");
+        Assert.AreEqual("ENOENT: no fabric port 'nic7/0'; VNIC ports: nic0/0", port);
+        StringAssert.StartsWith(cls, "EINVAL: 'tcp/99999' is not a port match");
+        Assert.AreEqual("EBUSY: vNIC 'big' is used by erp (vif:0); take the device away (or unbind its profile) first.", inUse);
+        StringAssert.StartsWith(option, "EINVAL: 'speed=1G' is not an option here");
+        var vnics = await daemon.ControlAsync("vnic-list");
+        Assert.AreEqual(1, vnics.GetArrayLength());
+        Assert.AreEqual(1_243_750_000, vnics[0].GetProperty("committedRate").GetInt64());
+    }
+
+    private static async Task<string> Refusal(Paraiod daemon, params string[] command) =>
+        (await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => daemon.ControlAsync(command))).Message;
 }

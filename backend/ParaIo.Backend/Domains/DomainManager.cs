@@ -309,6 +309,22 @@ public sealed class DomainManager : IAsyncDisposable
         return result;
     }
 
+    /// <summary>
+    /// Offers again, in every domain, the devices refused when they were published (their disk, SAN
+    /// or LUN masking was missing): call it when something such a device may have lacked appears.
+    /// Returns how many devices were offered.
+    /// </summary>
+    public async Task<int> RetryRefusedDevicesAsync(CancellationToken cancellation)
+    {
+        var offered = 0;
+        foreach (var supervisor in _supervisors.Values)
+        {
+            offered += await supervisor.RetryRefusedAsync(cancellation).ConfigureAwait(false);
+        }
+
+        return offered;
+    }
+
     /// <summary>Live grant mappings of a domain's guest (for tests and counters).</summary>
     public int MappedGrants(int domainId) => _supervisors.TryGetValue(domainId, out var s) ? s.MappedGrants : 0;
 

@@ -109,6 +109,16 @@ internal sealed class DomainSupervisor
         await _store.SetPermissionsAsync(back, backendPermissions, cancellation).ConfigureAwait(false);
         await _store.WriteAsync(back + "/" + XenbusPaths.Frontend, front, cancellation).ConfigureAwait(false);
         await _store.WriteAsync(back + "/" + XenbusPaths.FrontendId, domid.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellation).ConfigureAwait(false);
+        await OfferAsync(slot, cancellation).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes the device's backend keys and moves it to InitWait; or, when its driver cannot serve
+    /// it now (a disk, SAN or LUN masking missing), leaves it Closed with the reason — the frontend
+    /// waits — until <see cref="RetryRefusedAsync"/>. Returns whether it was offered.
+    /// </summary>
+    private async Task<bool> OfferAsync(DeviceSlot slot, CancellationToken cancellation)
+    {
         IReadOnlyDictionary<string, string> keys;
         try
         {
@@ -117,13 +127,13 @@ internal sealed class DomainSupervisor
         }
         catch (DeviceRejectedException e)
         {
-            // The device stays Closed (the frontend waits) until the daemon publishes it again.
             slot.Refusal = e.Message;
             _logger.LogWarning("Device {Device} cannot be served: {Reason}", slot.Address, e.Message);
             await SetBackendStateAsync(slot, XenbusState.Closed, cancellation).ConfigureAwait(false);
-            return;
+            return false;
         }
 
+        var back = slot.Address.BackendPath;
         foreach (var (key, value) in keys)
         {
             await _store.WriteAsync(back + "/" + key, value, cancellation).ConfigureAwait(false);
@@ -131,6 +141,35 @@ internal sealed class DomainSupervisor
 
         await _store.WriteAsync(back + "/" + XenbusPaths.Online, "1", cancellation).ConfigureAwait(false);
         await SetBackendStateAsync(slot, XenbusState.InitWait, cancellation).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
+    /// Offers again every device that was refused when it was published, now that what it lacked
+    /// may be there (a SAN answering again, a LUN masked to its vHBA); returns how many were offered.
+    /// A device still unservable stays Closed with its new reason.
+    /// </summary>
+    public async Task<int> RetryRefusedAsync(CancellationToken cancellation)
+    {
+        await _gate.WaitAsync(cancellation).ConfigureAwait(false);
+        try
+        {
+            var offered = 0;
+            foreach (var slot in _devices.Values.Where(s => s.Refusal is not null).ToList())
+            {
+                if (await OfferAsync(slot, cancellation).ConfigureAwait(false))
+                {
+                    _logger.LogInformation("Device {Device} is served now", slot.Address);
+                    offered++;
+                }
+            }
+
+            return offered;
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     /// <summary>

@@ -20,6 +20,7 @@ public sealed class DiskCatalog : IDisposable
     private readonly string _imageDirectory;
     private readonly Dictionary<string, DiskRecord> _disks = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ILun> _open = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _closing = new();
 
     /// <summary>Opens the catalog kept in <paramref name="stateDirectory"/> (<c>disks.json</c>, images in <c>disks/</c>).</summary>
     public DiskCatalog(string stateDirectory)
@@ -142,28 +143,97 @@ public sealed class DiskCatalog : IDisposable
         }
     }
 
+    /// <summary>The longest wait between two tries to reach a SAN that did not answer.</summary>
+    public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
+
     /// <summary>
-    /// Connects every SAN disk (at start); one whose server does not answer within
-    /// <paramref name="timeout"/> stays unavailable, with the reason logged, until it is added again.
+    /// Raised, on a thread-pool thread, when a SAN disk that did not answer at start has connected:
+    /// devices refused for want of it may be offered again.
+    /// </summary>
+    public event Action<string>? SanDiskAvailable;
+
+    /// <summary>
+    /// Connects every SAN disk (at start). One whose server does not answer within
+    /// <paramref name="timeout"/> is unavailable, with the reason logged, and is tried again in the
+    /// background — after 1 s, then twice as long each time up to <see cref="MaxRetryDelay"/> —
+    /// until it connects (<see cref="SanDiskAvailable"/>), is deleted, or the catalog is disposed.
     /// </summary>
     public async Task ConnectSanDisksAsync(TimeSpan timeout, ILogger logger, CancellationToken cancellation)
     {
         foreach (var disk in Disks.Where(d => d.IsSan))
         {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-            deadline.CancelAfter(timeout);
-            try
+            if (await TryConnectSanAsync(disk, timeout, logger, cancellation).ConfigureAwait(false) is { } reason)
             {
-                var lun = await NbdLun.ConnectAsync(new Uri(disk.San!), new NbdLunOptions(), logger, deadline.Token).ConfigureAwait(false);
-                lock (_lock)
+                logger.LogWarning("SAN disk {Disk} at {Uri} is unavailable: {Reason}; trying again in the background", disk.Name, disk.San, reason);
+                _ = KeepConnectingAsync(disk.Name, timeout, logger);
+            }
+        }
+    }
+
+    /// <summary>Connects a SAN disk and keeps its LUN; null when connected, else why not.</summary>
+    private async Task<string?> TryConnectSanAsync(DiskRecord disk, TimeSpan timeout, ILogger logger, CancellationToken cancellation)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation, _closing.Token);
+        deadline.CancelAfter(timeout);
+        NbdLun lun;
+        try
+        {
+            lun = await NbdLun.ConnectAsync(new Uri(disk.San!), new NbdLunOptions(), logger, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested && !_closing.IsCancellationRequested)
+        {
+            return $"no answer within {timeout.TotalSeconds:0.#} s";
+        }
+        catch (Exception e) when (e is IOException or UriFormatException or ArgumentException)
+        {
+            return e.Message;
+        }
+
+        lock (_lock)
+        {
+            // Deleted meanwhile, or the catalog closed: the connection has no disk to serve.
+            if (_closing.IsCancellationRequested || !_disks.TryGetValue(disk.Name, out var current) || current != disk || _open.ContainsKey(disk.Name))
+            {
+                Release(lun);
+                return null;
+            }
+
+            _open[disk.Name] = lun;
+            return null;
+        }
+    }
+
+    private async Task KeepConnectingAsync(string name, TimeSpan timeout, ILogger logger)
+    {
+        var delay = TimeSpan.FromSeconds(1);
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(delay, _closing.Token).ConfigureAwait(false);
+                var disk = Find(name);
+                if (disk is not { IsSan: true })
                 {
-                    _open[disk.Name] = lun;
+                    return; // deleted
                 }
+
+                if (await TryConnectSanAsync(disk, timeout, logger, _closing.Token).ConfigureAwait(false) is null)
+                {
+                    logger.LogInformation("SAN disk {Disk} at {Uri} answers again", name, disk.San);
+                    SanDiskAvailable?.Invoke(name);
+                    return;
+                }
+
+                delay = delay * 2 < MaxRetryDelay ? delay * 2 : MaxRetryDelay;
             }
-            catch (Exception e) when (e is IOException or OperationCanceledException or UriFormatException or ArgumentException)
-            {
-                logger.LogWarning("SAN disk {Disk} at {Uri} is unavailable: {Reason}", disk.Name, disk.San, e.Message);
-            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The catalog is closing.
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Reconnecting SAN disk {Disk} failed; it stays unavailable", name);
         }
     }
 
@@ -269,9 +339,10 @@ public sealed class DiskCatalog : IDisposable
         }
     }
 
-    /// <summary>Closes every open image.</summary>
+    /// <summary>Closes every open image and SAN connection, and stops reconnecting.</summary>
     public void Dispose()
     {
+        _closing.Cancel();
         lock (_lock)
         {
             foreach (var lun in _open.Values)

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using ParaIo.Frontend.Block;
 using ParaIo.Nbd;
 using ParaIo.Protocol.Block;
@@ -22,7 +22,11 @@ internal sealed class VbdBlockDevice : IBlockDevice, IDisposable
 
     private readonly BlockFrontDevice _device;
     private readonly SemaphoreSlim _staging;
-    private readonly ConcurrentBag<BlockBuffer> _buffers = [];
+
+    // Rented on the export's reader thread and returned on BlkFront's completion thread: a locked
+    // stack costs the same either way (a ConcurrentBag steals across threads every time).
+    private readonly Lock _buffersLock = new();
+    private readonly Stack<BlockBuffer> _buffers = new();
 
     public VbdBlockDevice(BlockFrontDevice device, int maxStaging = 32)
     {
@@ -40,6 +44,7 @@ internal sealed class VbdBlockDevice : IBlockDevice, IDisposable
 
     public bool SupportsTrim => _device.Backend.Discard;
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken)
     {
         var staging = await RentAsync(cancellationToken).ConfigureAwait(false);
@@ -48,10 +53,14 @@ internal sealed class VbdBlockDevice : IBlockDevice, IDisposable
             for (var done = 0; done < destination.Length;)
             {
                 var piece = Math.Min(StagingBytes, destination.Length - done);
-                await Guard(_device.ReadAsync((offset + done) >> BlkifProtocol.SectorShift, staging.Memory[..piece], cancellationToken)).ConfigureAwait(false);
+                await _device.ReadAsync((offset + done) >> BlkifProtocol.SectorShift, staging.Memory[..piece], cancellationToken).ConfigureAwait(false);
                 staging.Memory.Span[..piece].CopyTo(destination.Span[done..]);
                 done += piece;
             }
+        }
+        catch (Exception e) when (Translate(e) is { } error)
+        {
+            throw error;
         }
         finally
         {
@@ -59,6 +68,7 @@ internal sealed class VbdBlockDevice : IBlockDevice, IDisposable
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> source, bool forceUnitAccess, CancellationToken cancellationToken)
     {
         var staging = await RentAsync(cancellationToken).ConfigureAwait(false);
@@ -68,9 +78,13 @@ internal sealed class VbdBlockDevice : IBlockDevice, IDisposable
             {
                 var piece = Math.Min(StagingBytes, source.Length - done);
                 source.Span.Slice(done, piece).CopyTo(staging.Memory.Span);
-                await Guard(Write(offset + done, staging.Memory[..piece], cancellationToken)).ConfigureAwait(false);
+                await _device.WriteAsync((offset + done) >> BlkifProtocol.SectorShift, staging.Memory[..piece], cancellationToken).ConfigureAwait(false);
                 done += piece;
             }
+        }
+        catch (Exception e) when (Translate(e) is { } error)
+        {
+            throw error;
         }
         finally
         {
@@ -85,99 +99,91 @@ internal sealed class VbdBlockDevice : IBlockDevice, IDisposable
 
     public async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
-        if (SupportsFlush)
+        if (!SupportsFlush)
         {
-            await Guard(Flush(cancellationToken)).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await _device.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (Translate(e) is { } error)
+        {
+            throw error;
         }
     }
 
-    public async ValueTask TrimAsync(long offset, long length, CancellationToken cancellationToken) =>
-        await Guard(Discard(offset, length, cancellationToken)).ConfigureAwait(false);
+    public async ValueTask TrimAsync(long offset, long length, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _device.DiscardAsync(offset >> BlkifProtocol.SectorShift, length >> BlkifProtocol.SectorShift, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (Translate(e) is { } error)
+        {
+            throw error;
+        }
+    }
 
     public void Dispose()
     {
-        while (_buffers.TryTake(out var buffer))
+        lock (_buffersLock)
         {
-            buffer.Dispose();
+            while (_buffers.TryPop(out var buffer))
+            {
+                buffer.Dispose();
+            }
         }
 
         _staging.Dispose();
     }
 
-    private ValueTask Write(long offset, Memory<byte> data, CancellationToken cancellationToken)
+    /// <summary>
+    /// The errno-like error the export sends back for a failure of the device (thrown at once or by
+    /// the request), or null for one that is not the device's (the export answers those EIO).
+    /// </summary>
+    private static BlockDeviceException? Translate(Exception e) => e switch
     {
-        try
-        {
-            return _device.WriteAsync(offset >> BlkifProtocol.SectorShift, data, cancellationToken);
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
-        {
-            return ValueTask.FromException(e);
-        }
+        BlockRequestException request => new BlockDeviceException(request.Status == BlkifStatus.NotSupported ? BlockDeviceError.InvalidArgument : BlockDeviceError.Io, request.Message, request),
+        ArgumentException or NotSupportedException => new BlockDeviceException(BlockDeviceError.InvalidArgument, e.Message, e),
+        ObjectDisposedException => new BlockDeviceException(BlockDeviceError.Io, "The disk was removed from the guest.", e),
+        InvalidOperationException => new BlockDeviceException(BlockDeviceError.NotPermitted, e.Message, e),
+        _ => null,
+    };
+
+    private ValueTask<BlockBuffer> RentAsync(CancellationToken cancellationToken)
+    {
+        var wait = _staging.WaitAsync(cancellationToken);
+        return wait.IsCompletedSuccessfully ? ValueTask.FromResult(Take()) : TakeAfterAsync(wait);
     }
 
-    private ValueTask Flush(CancellationToken cancellationToken)
+    private async ValueTask<BlockBuffer> TakeAfterAsync(Task wait)
     {
-        try
-        {
-            return _device.FlushAsync(cancellationToken);
-        }
-        catch (Exception e) when (e is InvalidOperationException or NotSupportedException)
-        {
-            return ValueTask.FromException(e);
-        }
+        await wait.ConfigureAwait(false);
+        return Take();
     }
 
-    private ValueTask Discard(long offset, long length, CancellationToken cancellationToken)
+    private BlockBuffer Take()
     {
-        try
+        lock (_buffersLock)
         {
-            return _device.DiscardAsync(offset >> BlkifProtocol.SectorShift, length >> BlkifProtocol.SectorShift, cancellationToken);
+            if (_buffers.TryPop(out var buffer))
+            {
+                return buffer;
+            }
         }
-        catch (Exception e) when (e is InvalidOperationException or NotSupportedException or ArgumentException)
-        {
-            return ValueTask.FromException(e);
-        }
-    }
 
-    /// <summary>Turns the device's failures into the errno-like errors the export sends back.</summary>
-    private static async ValueTask Guard(ValueTask operation)
-    {
-        try
-        {
-            await operation.ConfigureAwait(false);
-        }
-        catch (BlockRequestException e)
-        {
-            throw new BlockDeviceException(e.Status == BlkifStatus.NotSupported ? BlockDeviceError.InvalidArgument : BlockDeviceError.Io, e.Message, e);
-        }
-        catch (ArgumentException e)
-        {
-            throw new BlockDeviceException(BlockDeviceError.InvalidArgument, e.Message, e);
-        }
-        catch (NotSupportedException e)
-        {
-            throw new BlockDeviceException(BlockDeviceError.InvalidArgument, e.Message, e);
-        }
-        catch (ObjectDisposedException e)
-        {
-            throw new BlockDeviceException(BlockDeviceError.Io, "The disk was removed from the guest.", e);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new BlockDeviceException(BlockDeviceError.NotPermitted, e.Message, e);
-        }
-    }
-
-    private async ValueTask<BlockBuffer> RentAsync(CancellationToken cancellationToken)
-    {
-        await _staging.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return _buffers.TryTake(out var buffer) ? buffer : _device.AllocateBuffer(StagingBytes);
+        return _device.AllocateBuffer(StagingBytes);
     }
 
     private void Return(BlockBuffer buffer)
     {
-        _buffers.Add(buffer);
+        lock (_buffersLock)
+        {
+            _buffers.Push(buffer);
+        }
+
         _staging.Release();
     }
 }

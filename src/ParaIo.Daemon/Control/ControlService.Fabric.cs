@@ -255,7 +255,11 @@ public sealed partial class ControlService
         return Ok(WriteLun, masked);
     }
 
-    /// <summary>Gives the domains of bound profiles whose vHBAs have <paramref name="wwpns"/> the disks they now see.</summary>
+    /// <summary>
+    /// After LUNs were masked to <paramref name="wwpns"/>: gives the domains of bound profiles whose
+    /// vHBAs have them the disks they now see, and offers again every device refused for want of
+    /// masking (a <c>vbd,vhba=…,lun=…</c> published before its LUN was masked), so it connects now.
+    /// </summary>
     private async Task AddToBoundProfilesAsync(IReadOnlyCollection<Wwpn> wwpns, CancellationToken cancellation)
     {
         var catalog = _fabric!.Catalog;
@@ -263,6 +267,8 @@ public sealed partial class ControlService
         {
             await Binder.AddNewDevicesAsync(profile.Name, cancellation).ConfigureAwait(false);
         }
+
+        await _domains.RetryRefusedDevicesAsync(cancellation).ConfigureAwait(false);
     }
 
     private LunRecord DeleteLun(string name)

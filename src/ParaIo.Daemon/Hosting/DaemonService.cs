@@ -73,7 +73,9 @@ public sealed class DaemonService : IHostedService, IAsyncDisposable
             _loggers.CreateLogger<StoreServer>());
         _server.Start();
         _store = await StoreClient.ConnectAsync(socketPath, StoreAuthenticators.Dom0Name, cancellationToken: cancellationToken).ConfigureAwait(false);
-        // SAN disks answer before their domains are published, or are reported unavailable.
+        // SAN disks answer before their domains are published, or are reported unavailable and
+        // tried again in the background; when one answers, the devices refused for want of it are offered.
+        _disks.SanDiskAvailable += OfferRefusedDevices;
         await _disks.ConnectSanDisksAsync(TimeSpan.FromSeconds(10), _logger, cancellationToken).ConfigureAwait(false);
         await _domains.StartAsync(_store, cancellationToken).ConfigureAwait(false);
         if (!string.IsNullOrEmpty(_options.MetricsListen))
@@ -90,9 +92,27 @@ public sealed class DaemonService : IHostedService, IAsyncDisposable
             _prometheus?.Url ?? "off");
     }
 
+    private async void OfferRefusedDevices(string disk)
+    {
+        try
+        {
+            if (_domains is { } domains)
+            {
+                var offered = await domains.RetryRefusedDevicesAsync(CancellationToken.None).ConfigureAwait(false);
+                _logger.LogInformation("SAN disk {Disk} is back: {Count} refused device(s) offered again", disk, offered);
+            }
+        }
+        catch (Exception e)
+        {
+            // The store may be closing with the daemon; the devices stay Closed.
+            _logger.LogWarning(e, "Devices waiting for SAN disk {Disk} could not be offered again", disk);
+        }
+    }
+
     /// <inheritdoc />
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        _disks.SanDiskAvailable -= OfferRefusedDevices;
         if (_domains is not null)
         {
             await _domains.ShutdownAsync(cancellationToken).ConfigureAwait(false);
