@@ -5,6 +5,7 @@ using ParaIo.Load.Demo;
 using ParaIo.Load.Measurement;
 using ParaIo.Load.Network;
 using ParaIo.Load.Peers;
+using ParaIo.Load.Qos;
 
 var duration = new Option<double>("--duration")
 {
@@ -160,6 +161,46 @@ net.SetAction(parse =>
     return NetRun.Execute(TimeSpan.FromSeconds(seconds), parse.GetValue(netJson), parse.GetValue(netKeep));
 });
 
+var qosDuration = new Option<int>("--duration")
+{
+    Description = "Seconds each phase lasts (whole seconds, iperf3's -t); the first second of each is not counted in its figures.",
+    DefaultValueFactory = _ => 5,
+};
+var qosJson = new Option<bool>("--json")
+{
+    Description = "Print one JSON document with every figure and every sample-to-sample rate on stdout instead of the tables (progress still goes to stderr).",
+};
+var qosPlot = new Option<string?>("--plot")
+{
+    Description = "Also write the rates over time as an SVG to this file: a polyline per flow and for the total, the phases marked.",
+};
+var qosScenario = new Option<string[]>("--scenario")
+{
+    Description = "Run only these scenarios (repeatable; default: both). "
+        + "figure4: the paper's Figure 4, one 200 Mb/s vNIC (committed = ceiling) with classes SAP 100, Exchange 70 and backup 30 Mb/s, a saturating iperf3 TCP flow each, in phases: all three, backup idle, SAP idle, all three again; an idle class's share is lent to the others in proportion to theirs. "
+        + "oversubscription: a 300 Mb/s port with vNICs a0 (committed 100) and b0 (committed 150) at priority 4 and flood0 (best effort, priority 0), each flooding from its own guest, in phases: all three, flood0 idle, all three again; the flooder's priority buys it the spare, not the others' commitments.",
+    AllowMultipleArgumentsPerToken = true,
+};
+qosScenario.AcceptOnlyFromAmong([.. QosScenario.Names]);
+var qos = new Command("qos", "Measure vNIC QoS under saturating load through real paraiod and paraio-guest processes: each guest's vif is bound to a vNIC and sends iperf3 TCP flows to a server guest; paraiod's per-class and per-vNIC egress counters are read every 250 ms. Reports configured, expected and achieved rate per flow and phase with the error in percent, as tables or JSON, and optionally an SVG plot of the rates over time. Needs root (network namespaces and TAP interfaces); exits 2 without it. About 45 s with the defaults.\n\nExamples:\n  sudo paraio-load qos\n  sudo paraio-load qos --scenario figure4 --duration 8 --plot figure4.svg\n  sudo paraio-load qos --json > qos.json")
+{
+    qosDuration,
+    qosJson,
+    qosPlot,
+    qosScenario,
+};
+qos.SetAction(parse =>
+{
+    var seconds = parse.GetValue(qosDuration);
+    if (seconds is < 3 or > 600)
+    {
+        Console.Error.WriteLine("--duration must be 3..600 seconds: a phase needs a second to settle and two to measure.");
+        return 2;
+    }
+
+    return QosRun.Execute(parse.GetValue(qosScenario) ?? [], TimeSpan.FromSeconds(seconds), parse.GetValue(qosJson), parse.GetValue(qosPlot));
+});
+
 var socketPath = new Option<string>("--socket") { Description = "Unix socket the parent listens on.", Required = true };
 var parent = new Option<int>("--parent") { Description = "Process id of the parent; the peer exits when it is gone.", Required = true };
 var peer = new Command("peer", "Internal: the backend half of a run, started by paraio-load itself.")
@@ -175,6 +216,7 @@ var root = new RootCommand("paraio-load: cross-process load tests of the ParaIo 
     ring,
     blk,
     net,
+    qos,
     demo,
     peer,
 };

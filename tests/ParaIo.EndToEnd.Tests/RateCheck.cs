@@ -20,5 +20,5 @@ internal static class RateCheck
     public static string Describe(double measuredBitsPerSecond, double configuredBitsPerSecond) =>
         string.Create(
             CultureInfo.InvariantCulture,
-            $"measured {measuredBitsPerSecond / 1e6:0.0} Mb/s against {configuredBitsPerSecond / 1e6:0.#} Mb/s ({(measuredBitsPerSecond - configuredBitsPerSecond) / configuredBitsPerSecond * 100:+0.0;-0.0} %)");
+            $"measured {measuredBitsPerSecond / 1e6:0.0} Mb/s against {configuredBitsPerSecond / 1e6:0.#} Mb/s ({Math.Round((measuredBitsPerSecond - configuredBitsPerSecond) / configuredBitsPerSecond * 100, 1):+0.0;-0.0;0.0} %)");
 }

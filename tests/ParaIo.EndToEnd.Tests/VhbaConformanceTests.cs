@@ -33,7 +33,7 @@ public sealed class VhbaConformanceTests
         var uri = ExportUri(guest, 0);
 
         var bandwidth = (await FioAsync(uri, "64k")).GetProperty("bw_bytes").GetDouble();
-        TestContext.WriteLine($"vHBA limited to 10 MB/s: fio read {bandwidth / 1e6:0.00} MB/s ({(bandwidth - 10e6) / 10e6 * 100:+0.0;-0.0} %)");
+        TestContext.WriteLine($"vHBA limited to 10 MB/s: fio read {bandwidth / 1e6:0.00} MB/s ({Math.Round((bandwidth - 10e6) / 10e6 * 100, 1):+0.0;-0.0;0.0} %)");
         Assert.IsTrue(RateCheck.IsWithin(bandwidth, 10e6), $"fio read {bandwidth / 1e6:0.00} MB/s through a vHBA limited to 10 MB/s");
 
         await daemon.ControlAsync("vhba-set", "db0", "limit=none", "iops=1000");

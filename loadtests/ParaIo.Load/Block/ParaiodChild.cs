@@ -25,12 +25,15 @@ internal sealed class ParaiodChild : IDisposable
     /// <summary>paraiod's store socket.</summary>
     public string SocketPath { get; }
 
-    /// <summary>Starts paraiod in <paramref name="directory"/> and waits until its socket listens.</summary>
-    public static ParaiodChild Start(string directory, CancellationToken cancellation)
+    /// <summary>
+    /// Starts paraiod in <paramref name="directory"/> and waits until its socket listens;
+    /// <paramref name="settings"/> go on its command line (such as <c>--Paraiod:Fabric:Modules:nic0:Ports:0:LineRate=300M</c>).
+    /// </summary>
+    public static ParaiodChild Start(string directory, CancellationToken cancellation, params string[] settings)
     {
         Directory.CreateDirectory(directory);
         var socketPath = Path.Combine(directory, "paraiod.sock");
-        var daemon = ChildProcess.StartDotnet("paraiod", ["--socket", socketPath, "--state-dir", Path.Combine(directory, "state"), "--metrics", string.Empty], cancellation);
+        var daemon = ChildProcess.StartDotnet("paraiod", ["--socket", socketPath, "--state-dir", Path.Combine(directory, "state"), "--metrics", string.Empty, .. settings], cancellation);
         try
         {
             Readiness.WaitFor(daemon, socketPath, Patience, cancellation);

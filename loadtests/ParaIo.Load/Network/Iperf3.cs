@@ -17,19 +17,9 @@ internal static class Iperf3
 
     public static TcpFigures Run(NamespacePair pair, TimeSpan duration, CancellationToken cancellation)
     {
-        using var server = ChildProcess.Start(
-            "iperf3 -s",
-            "ip",
-            ["netns", "exec", pair.Server, "iperf3", "-s", "-1", "-B", pair.ServerAddress, "-p", Port, "--forceflush"],
-            cancellation);
-        server.WaitForLine(line => line.Contains("Server listening", StringComparison.Ordinal), "'Server listening'", s_patience, cancellation);
-        var seconds = Math.Max(1, (int)Math.Round(duration.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        using var client = ChildProcess.Start(
-            "iperf3 -c",
-            "ip",
-            ["netns", "exec", pair.Client, "iperf3", "-c", pair.ServerAddress, "-p", Port, "-t", seconds, "-O", "1", "-J"],
-            cancellation);
-        var code = client.WaitForExit(duration + s_patience + s_patience, cancellation);
+        using var server = StartServer(pair.Server, pair.ServerAddress, Port, oneOff: true, cancellation);
+        using var client = StartClient(pair.Client, pair.ServerAddress, Port, duration, ["-O", "1", "-J"], cancellation);
+        var code = WaitForClient(client, duration, cancellation);
         var output = client.Output;
         var start = output.IndexOf('{', StringComparison.Ordinal);
         if (start < 0)
@@ -54,4 +44,38 @@ internal static class Iperf3
             received.GetProperty("seconds").GetDouble(),
             retransmits);
     }
+
+    /// <summary>
+    /// Starts an iperf3 server in namespace <paramref name="ns"/> on <paramref name="address"/>:<paramref name="port"/>
+    /// (for one test when <paramref name="oneOff"/>, else until disposed) and waits until it listens.
+    /// </summary>
+    public static ChildProcess StartServer(string ns, string address, string port, bool oneOff, CancellationToken cancellation)
+    {
+        var server = ChildProcess.Start(
+            $"iperf3 -s :{port}",
+            "ip",
+            ["netns", "exec", ns, "iperf3", "-s", .. oneOff ? new[] { "-1" } : [], "-B", address, "-p", port, "--forceflush"],
+            cancellation);
+        try
+        {
+            server.WaitForLine(line => line.Contains("Server listening", StringComparison.Ordinal), "'Server listening'", s_patience, cancellation);
+            return server;
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Starts one TCP client in namespace <paramref name="ns"/> to <paramref name="address"/>:<paramref name="port"/> for <paramref name="duration"/> (whole seconds, at least 1).</summary>
+    public static ChildProcess StartClient(string ns, string address, string port, TimeSpan duration, IEnumerable<string> options, CancellationToken cancellation)
+    {
+        var seconds = Math.Max(1, (int)Math.Round(duration.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        return ChildProcess.Start($"iperf3 -c :{port}", "ip", ["netns", "exec", ns, "iperf3", "-c", address, "-p", port, "-t", seconds, .. options], cancellation);
+    }
+
+    /// <summary>Waits for a client started for <paramref name="duration"/> to exit, with room for its setup and teardown; returns its exit code.</summary>
+    public static int WaitForClient(ChildProcess client, TimeSpan duration, CancellationToken cancellation) =>
+        client.WaitForExit(duration + s_patience + s_patience, cancellation);
 }

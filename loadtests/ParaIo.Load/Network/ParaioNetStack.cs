@@ -27,10 +27,13 @@ internal sealed class ParaioNetStack : IDisposable
         _cancellation = cancellation;
     }
 
+    /// <summary>paraiod, to manage further (vNICs, domains).</summary>
+    public ParaiodChild Daemon => _daemon;
+
     /// <summary>Starts paraiod, both domains and both guests, and addresses their interfaces.</summary>
     public static ParaioNetStack Start(string directory, string prefix, CancellationToken cancellation)
     {
-        var stack = new ParaioNetStack(ParaiodChild.Start(directory, cancellation), cancellation);
+        var stack = StartDaemon(directory, cancellation);
         try
         {
             stack.StartGuest("g1", prefix + "a", ClientAddress);
@@ -43,6 +46,10 @@ internal sealed class ParaioNetStack : IDisposable
             throw;
         }
     }
+
+    /// <summary>Starts paraiod alone (with <paramref name="settings"/> on its command line), for a caller that starts its own guests.</summary>
+    public static ParaioNetStack StartDaemon(string directory, CancellationToken cancellation, params string[] settings) =>
+        new(ParaiodChild.Start(directory, cancellation, settings), cancellation);
 
     public NamespacePair Endpoints() => new(_namespaces[0], _namespaces[1], ClientAddress, ServerAddress, string.Join("; ", _vifs));
 
@@ -61,9 +68,14 @@ internal sealed class ParaioNetStack : IDisposable
         }
     }
 
-    private void StartGuest(string name, string ns, string address)
+    /// <summary>
+    /// Creates domain <paramref name="name"/> with one vif (<paramref name="device"/>: the whole
+    /// device), starts its guest with the vif's TAP in a new namespace <paramref name="ns"/>
+    /// and gives the TAP <paramref name="address"/>/24; the stack disposes of all of it.
+    /// </summary>
+    public void StartGuest(string name, string ns, string address, string device = "vif,bridge=br0")
     {
-        var token = _daemon.CreateDomain(name, "--device", "vif,bridge=br0");
+        var token = _daemon.CreateDomain(name, "--device", device);
         HostCommand.Ip(_cancellation, "netns", "add", ns);
         _namespaces.Add(ns);
         HostCommand.Ip(_cancellation, "-n", ns, "link", "set", "lo", "up");

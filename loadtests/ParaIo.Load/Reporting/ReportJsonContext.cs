@@ -11,4 +11,5 @@ namespace ParaIo.Load.Reporting;
 [JsonSerializable(typeof(RingReport))]
 [JsonSerializable(typeof(BlockReport))]
 [JsonSerializable(typeof(NetReport))]
+[JsonSerializable(typeof(Qos.QosReport))]
 internal sealed partial class ReportJsonContext : JsonSerializerContext;
