@@ -80,8 +80,13 @@ demo.SetAction(parse =>
 
 var blkDuration = new Option<double>("--duration")
 {
-    Description = "Seconds each job is measured for, per target, after a 1 s ramp that is not counted.",
+    Description = "Seconds each job is measured for, per target, after its warm-up.",
     DefaultValueFactory = _ => 5,
+};
+var blkWarmup = new Option<double>("--warmup")
+{
+    Description = "Seconds each job runs on each target before measuring starts (fio's --ramp_time; the guest's JIT tiers up, caches settle); not counted.",
+    DefaultValueFactory = _ => 2,
 };
 var size = new Option<string>("--size")
 {
@@ -107,6 +112,7 @@ var keep = new Option<bool>("--keep")
 var blk = new Command("blk", "Measure the block path with fio against its baselines in one run: the guest's NBD export through ParaIo, nbdkit serving the same image, and the image file itself; plus BlkFront to BlkBack in this process (library mode). Prints a table, or JSON with --json.")
 {
     blkDuration,
+    blkWarmup,
     size,
     blkJson,
     job,
@@ -115,9 +121,10 @@ var blk = new Command("blk", "Measure the block path with fio against its baseli
 blk.SetAction(parse =>
 {
     var seconds = parse.GetValue(blkDuration);
-    if (!(seconds is > 0 and <= 3600))
+    var warmup = parse.GetValue(blkWarmup);
+    if (!(seconds is > 0 and <= 3600) || !(warmup is >= 0 and <= 600))
     {
-        Console.Error.WriteLine("--duration must be above 0 and at most 3600.");
+        Console.Error.WriteLine("--duration must be above 0 and at most 3600, --warmup 0..600.");
         return 2;
     }
 
@@ -127,7 +134,7 @@ blk.SetAction(parse =>
         return 2;
     }
 
-    return BlockRun.Execute(TimeSpan.FromSeconds(seconds), bytes, parse.GetValue(blkJson), parse.GetValue(job) ?? [], parse.GetValue(keep));
+    return BlockRun.Execute(TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(warmup), bytes, parse.GetValue(blkJson), parse.GetValue(job) ?? [], parse.GetValue(keep));
 });
 
 var netDuration = new Option<double>("--duration")

@@ -32,14 +32,13 @@ internal sealed class BlockRun
     private const double LibraryGoal = 200_000;
 
     /// <summary>Each job runs this long before fio (or library mode) starts counting: JIT tiering, connections, caches.</summary>
-    private static readonly TimeSpan s_ramp = TimeSpan.FromSeconds(1);
 
     private static readonly string[] s_fairness =
     [
         "one image file for all targets: the disk paraioctl created (or, when paraiod is unavailable, one made here), prefilled with fio's data and fsynced",
         "warm: the image is read once end to end before the first target, and every job runs with --invalidate=0, so reads come from the page cache on every target",
         "buffered everywhere: the file target uses --direct=0, as nbdkit's file plugin and ParaIo's FileLun read and write through the page cache",
-        "same jobs, same offsets: one fio command line per job, fio's default random seed, --norandommap, a 1 s ramp not counted, then --runtime with --time_based",
+        "same jobs, same offsets: one fio command line per job, fio's default random seed, --norandommap, a warm-up not counted (--ramp_time: the guest's JIT tiers up, caches settle), then --runtime with --time_based",
         "targets in turn, never together; after a target's write job the image is fsynced (not timed) so its writeback does not fall into the next target's reads",
         "file engine: psync at queue depth 1 (one pread per I/O, as a server thread does), io_uring above (libaio when fio lacks io_uring)",
         "paraiod and paraio-guest run with their defaults (FileLun reads on the thread pool, BlkFront completions on the thread pool); library-pool measures that setting without NBD, library the fastest one",
@@ -47,26 +46,28 @@ internal sealed class BlockRun
 
     private readonly IReadOnlyList<FioJob> _jobs;
     private readonly TimeSpan _duration;
+    private readonly TimeSpan _ramp;
     private readonly string _directory;
     private readonly CancellationToken _cancellation;
     private readonly Dictionary<(string Job, string Target), BlockTargetResult> _results = [];
 
-    private BlockRun(IReadOnlyList<FioJob> jobs, TimeSpan duration, string directory, CancellationToken cancellation)
+    private BlockRun(IReadOnlyList<FioJob> jobs, TimeSpan duration, TimeSpan ramp, string directory, CancellationToken cancellation)
     {
         _jobs = jobs;
         _duration = duration;
+        _ramp = ramp;
         _directory = directory;
         _cancellation = cancellation;
     }
 
     /// <summary>Runs the chosen jobs against every target and prints the report; returns the exit code.</summary>
-    public static int Execute(TimeSpan duration, long imageBytes, bool json, IReadOnlyCollection<string> jobNames, bool keep)
+    public static int Execute(TimeSpan duration, TimeSpan ramp, long imageBytes, bool json, IReadOnlyCollection<string> jobNames, bool keep)
     {
         var jobs = jobNames.Count == 0 ? FioJob.All : FioJob.All.Where(j => jobNames.Contains(j.Name)).ToList();
         var startedAt = DateTimeOffset.UtcNow;
         using var interruption = new Interruption();
         var directory = Directory.CreateTempSubdirectory("paraio-blk-").FullName;
-        var run = new BlockRun(jobs, duration, directory, interruption.Token);
+        var run = new BlockRun(jobs, duration, ramp, directory, interruption.Token);
         BlockReport report;
         try
         {
@@ -140,7 +141,7 @@ internal sealed class BlockRun
             RunLibrary(image, PooledLibraryTarget, inline: false);
         }
 
-        return new BlockReport("paraio-load blk", startedAt, RunEnvironment.Current(), _duration.TotalSeconds, s_ramp.TotalSeconds, bytes, fio, nbdkit, s_fairness, Assemble());
+        return new BlockReport("paraio-load blk", startedAt, RunEnvironment.Current(), _duration.TotalSeconds, _ramp.TotalSeconds, bytes, fio, nbdkit, s_fairness, Assemble());
     }
 
     /// <summary>
@@ -216,11 +217,11 @@ internal sealed class BlockRun
     {
         foreach (var job in _jobs)
         {
-            ProgressLog.Write($"{name}: {job.Name} ({job.Description}, fio --ioengine={target.Engine(job)}), {s_ramp.TotalSeconds:0.#} s ramp + {_duration.TotalSeconds:0.#} s");
+            ProgressLog.Write($"{name}: {job.Name} ({job.Description}, fio --ioengine={target.Engine(job)}), {_ramp.TotalSeconds:0.#} s warm-up + {_duration.TotalSeconds:0.#} s");
             try
             {
                 var before = CpuSample.TakeTree(ChildProcess.LiveIds);
-                var figures = Fio.Run(job, target, s_ramp, _duration, _cancellation);
+                var figures = Fio.Run(job, target, _ramp, _duration, _cancellation);
                 var background = CpuSample.OtherCores(before, CpuSample.TakeTree(ChildProcess.LiveIds));
                 _results[(job.Name, name)] = new BlockTargetResult(name, how, figures, null) { BackgroundCores = background };
                 ProgressLog.Write($"{name}: {job.Name}: {figures.Iops:N0} IOPS, {figures.MegabytesPerSecond:0.0} MB/s, p50 {figures.P50Us:0.0} µs, p99 {figures.P99Us:0.0} µs; other processes kept {background:0.00} cores busy");
@@ -237,11 +238,11 @@ internal sealed class BlockRun
     {
         var job = FioJob.RandomRead4KQd32;
         var how = inline ? LibraryMode.InlineDescription : LibraryMode.PooledDescription;
-        ProgressLog.Write($"{name}: {job.Name} in this process, {s_ramp.TotalSeconds:0.#} s ramp + {_duration.TotalSeconds:0.#} s");
+        ProgressLog.Write($"{name}: {job.Name} in this process, {_ramp.TotalSeconds:0.#} s warm-up + {_duration.TotalSeconds:0.#} s");
         try
         {
             var before = CpuSample.TakeTree(ChildProcess.LiveIds);
-            var figures = LibraryMode.Run(image, inline, s_ramp, _duration, _cancellation);
+            var figures = LibraryMode.Run(image, inline, _ramp, _duration, _cancellation);
             var background = CpuSample.OtherCores(before, CpuSample.TakeTree(ChildProcess.LiveIds));
             _results[(job.Name, name)] = new BlockTargetResult(name, how, figures, null) { BackgroundCores = background };
             ProgressLog.Write($"{name}: {job.Name}: {figures.Iops:N0} IOPS, p50 {figures.P50Us:0.0} µs, p99 {figures.P99Us:0.0} µs; other processes kept {background:0.00} cores busy");

@@ -46,7 +46,7 @@ internal static class BlockReportTable
 
         var rule = new string('─', widths.Sum() + (Gap.Length * (widths.Length - 1)) + s_headers[^1].Length);
         output.WriteLine($"paraio-load blk — {report.Environment.ProcessorCount} cores, {report.Environment.Runtime}, {Bytes(report.ImageBytes)} image, "
-            + $"{report.DurationSeconds:0.#} s per job and target after a {report.RampSeconds:0.#} s ramp");
+            + $"{report.DurationSeconds:0.#} s per job and target after a {report.RampSeconds:0.#} s warm-up");
         output.WriteLine(rule);
         output.WriteLine(Line(s_headers, widths));
         output.WriteLine(rule);
