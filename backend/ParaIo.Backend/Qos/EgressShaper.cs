@@ -9,30 +9,22 @@ namespace ParaIo.Backend.Qos;
 /// frames out into the bridge. See docs/qos.md, "In the data path".
 /// </summary>
 /// <remarks>
-/// The sender thread sleeps until the scheduler's next departure (a timer of the
-/// <see cref="TimeProvider"/>) or until a vNIC's class that was empty queues a frame, sends
-/// everything the schedule allows, and sleeps again; an idle port costs no CPU. Changes
+/// The sender thread sleeps until the scheduler's next departure (a wait bounded by it, to the
+/// millisecond) or until a vNIC's class that was empty in the scheduler queues a frame, sends
+/// everything the schedule allows, and sleeps again; an idle port costs no CPU. (A separate timer
+/// and its due-time bookkeeping once lost a wake-up under a flood: the bounded wait has none.) Changes
 /// (<see cref="Update"/>, <see cref="SetLineRate"/>) wake it, so they take effect at once.
 /// </remarks>
 public sealed class EgressShaper : IDisposable
 {
-    private static readonly TimerCallback s_onTimer = static state =>
-    {
-        var shaper = (EgressShaper)state!;
-        Volatile.Write(ref shaper._timerDue, long.MaxValue); // spent: the sender must arm it again
-        shaper.Signal();
-    };
-
     private readonly Lock _lock = new();
     private readonly List<ShapedFlow> _flows = [];
     private readonly Thread _sender;
     private readonly ManualResetEventSlim _wake = new(false);
-    private readonly ITimer _timer;
     private readonly EthernetFrame _frame = new(1); // the sender thread's view of the frame it forwards
-    private long _requested; // bumped by every wake-up request: a frame for an empty class, a change, the timer
+    private long _requested; // bumped by every wake-up request: a frame for an empty class, a change, a stop
     private long _served;    // the last request count the sender had seen when it finished a pass
     private int _sleeping;
-    private long _timerDue = long.MaxValue;
     private volatile bool _stopping;
     private bool _disposed;
     private Exception? _lastForwardError;
@@ -40,7 +32,7 @@ public sealed class EgressShaper : IDisposable
     /// <summary>Creates the shaper of a port of <paramref name="lineRate"/> bytes a second and starts its sender thread.</summary>
     /// <param name="name">The port's name (for the thread and messages).</param>
     /// <param name="lineRate">The port's capacity in bytes a second.</param>
-    /// <param name="timeProvider">The clock and timers; <see cref="TimeProvider.System"/> when null.</param>
+    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when null. The sender's waits are real time.</param>
     /// <param name="options">Queue bounds and bursts; defaults when null.</param>
     public EgressShaper(string name, long lineRate, TimeProvider? timeProvider = null, EgressShaperOptions? options = null)
     {
@@ -51,7 +43,6 @@ public sealed class EgressShaper : IDisposable
         Time = timeProvider ?? TimeProvider.System;
         QueueBytes = options.QueueBytes;
         Scheduler = new PortScheduler(lineRate, Time, options.SchedulerOptions());
-        _timer = Time.CreateTimer(s_onTimer, this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _sender = new Thread(RunSender) { IsBackground = true, Name = $"shaper {name}" };
         _sender.Start();
     }
@@ -164,7 +155,6 @@ public sealed class EgressShaper : IDisposable
             flow.Detach();
         }
 
-        _timer.Dispose();
         Scheduler.Dispose();
         _wake.Dispose();
     }
@@ -172,7 +162,7 @@ public sealed class EgressShaper : IDisposable
     /// <inheritdoc />
     public override string ToString() => Name;
 
-    /// <summary>Asks the sender thread to look at the schedule again (work for an empty class, a change, the timer).</summary>
+    /// <summary>Asks the sender thread to look at the schedule again (work for an empty class, a change, a stop).</summary>
     internal void Signal()
     {
         // Full fence: the request is counted before _sleeping is read (pairs with the sender's fence).
@@ -217,7 +207,7 @@ public sealed class EgressShaper : IDisposable
             }
 
             SendDue();
-            ArmTimer(Scheduler.NextDeparture);
+            var next = Scheduler.NextDeparture;
             Volatile.Write(ref _served, seen);
             Volatile.Write(ref _sleeping, 1);
 
@@ -225,7 +215,8 @@ public sealed class EgressShaper : IDisposable
             Interlocked.MemoryBarrier();
             if (Volatile.Read(ref _requested) == seen && !_stopping)
             {
-                _wake.Wait();
+                // Until the next frame may leave, or work for an empty class, a change, a stop.
+                _wake.Wait(MillisecondsUntil(next));
             }
 
             Volatile.Write(ref _sleeping, 0);
@@ -287,19 +278,20 @@ public sealed class EgressShaper : IDisposable
         }
     }
 
-    /// <summary>Sets the timer for the next departure, unless it is set for then already or nothing waits.</summary>
-    private void ArmTimer(long next)
+    /// <summary>
+    /// How long the sender may sleep before <paramref name="next"/>: forever when nothing is queued,
+    /// else rounded up to whole milliseconds (the wait's grain). A frame that leaves up to a
+    /// millisecond late costs no rate: its tokens keep accruing, up to the burst.
+    /// </summary>
+    private int MillisecondsUntil(long next)
     {
-        if (next == long.MaxValue || next == Volatile.Read(ref _timerDue))
+        if (next == long.MaxValue)
         {
-            return;
+            return Timeout.Infinite;
         }
 
-        Volatile.Write(ref _timerDue, next);
-
-        // Rounded up a tick: a timer that fires a hair early finds nothing eligible and re-arms.
-        var delay = Time.GetElapsedTime(Time.GetTimestamp(), next) + TimeSpan.FromTicks(1);
-        _timer.Change(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        var milliseconds = Math.Ceiling(Time.GetElapsedTime(Time.GetTimestamp(), next).TotalMilliseconds);
+        return milliseconds <= 0 ? 0 : (int)Math.Min(milliseconds, int.MaxValue);
     }
 
     private void CheckOwner(ShapedFlow flow)

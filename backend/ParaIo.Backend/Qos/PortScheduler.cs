@@ -11,7 +11,7 @@ namespace ParaIo.Backend.Qos;
 /// shared in proportion to committed rates. See docs/qos.md.
 /// </summary>
 /// <remarks>
-/// Two ways in. A sender thread (the bridge's port) paces frames with <see cref="Enqueue"/>,
+/// Two ways in. A sender thread (the bridge's port) paces frames with <see cref="Enqueue(QosNode, object, int)"/>,
 /// <see cref="TryDequeue"/> and <see cref="NextDeparture"/>. A request path (BlkBack) gates each
 /// request with <see cref="TryAdmit"/> or <see cref="WaitAdmitAsync"/>, which checks bandwidth and
 /// operation limits together. Thread-safe: every member takes the port's lock; none allocates per
@@ -183,7 +183,15 @@ public sealed class PortScheduler : IDisposable
     /// Queues a frame at <paramref name="leaf"/> for the sender thread. Returns false, and counts a
     /// drop, when the leaf's queue is full; the caller keeps the item then.
     /// </summary>
-    public bool Enqueue(QosNode leaf, object item, int bytes)
+    public bool Enqueue(QosNode leaf, object item, int bytes) => Enqueue(leaf, item, bytes, out _);
+
+    /// <summary>
+    /// Queues a frame at <paramref name="leaf"/>, as <see cref="Enqueue(QosNode, object, int)"/>;
+    /// <paramref name="leafWasEmpty"/> says whether the leaf had nothing queued before, decided
+    /// under the scheduler's lock — the one case in which a sleeping sender must be woken, since
+    /// <see cref="NextDeparture"/> could not have counted the leaf when the sender last looked.
+    /// </summary>
+    public bool Enqueue(QosNode leaf, object item, int bytes, out bool leafWasEmpty)
     {
         ArgumentNullException.ThrowIfNull(item);
         ArgumentOutOfRangeException.ThrowIfNegative(bytes);
@@ -191,6 +199,7 @@ public sealed class PortScheduler : IDisposable
         lock (_lock)
         {
             CheckLeaf(leaf);
+            leafWasEmpty = leaf.QueueCount == 0;
             if (leaf.QueueFull)
             {
                 leaf.Dropped++;

@@ -1,7 +1,7 @@
 namespace ParaIo.Backend.Qos;
 
 /// <summary>
-/// One unit of work waiting at a leaf: a frame handed in by <see cref="PortScheduler.Enqueue"/>, or
+/// One unit of work waiting at a leaf: a frame handed in by <see cref="PortScheduler.Enqueue(QosNode, object, int)"/>, or
 /// a caller of <see cref="PortScheduler.WaitAdmitAsync"/> parked until its turn.
 /// </summary>
 internal struct QueueEntry

@@ -31,18 +31,23 @@ internal sealed class ShapedClass
 
     /// <summary>
     /// Takes room for one frame of <paramref name="bytes"/> if the class holds less than
-    /// <paramref name="limit"/> bytes with it. Returns whether the queue was empty before
-    /// (the sender may need waking), or null when there is no room. Called under the flow's lock.
+    /// <paramref name="limit"/> bytes with it; false when there is no room. Called under the flow's lock.
     /// </summary>
-    public bool? TryReserve(int bytes, long limit)
+    /// <remarks>
+    /// Not a sign of whether the sender must be woken: the sender gives a frame's room back just
+    /// after taking it from the scheduler, so a producer can find room taken by a frame that has
+    /// left the scheduler already. The scheduler says that (<see cref="PortScheduler.Enqueue(QosNode, object, int, out bool)"/>).
+    /// </remarks>
+    public bool TryReserve(int bytes, long limit)
     {
         if (Volatile.Read(ref _queuedBytes) + bytes > limit)
         {
-            return null;
+            return false;
         }
 
         Interlocked.Add(ref _queuedBytes, bytes);
-        return Interlocked.Increment(ref _queued) == 1;
+        Interlocked.Increment(ref _queued);
+        return true;
     }
 
     /// <summary>Gives back the room of a frame that left the queue (sent, refused or discarded).</summary>

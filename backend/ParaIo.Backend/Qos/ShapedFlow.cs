@@ -68,12 +68,12 @@ public sealed class ShapedFlow
             {
                 var table = _table;
                 var cls = table.Classes[table.Classifier.Classify(bytes)];
-                if (cls.TryReserve(bytes.Length, shaper.QueueBytes) is { } wasEmpty)
+                if (cls.TryReserve(bytes.Length, shaper.QueueBytes))
                 {
                     // Set before the frame is visible to the sender thread (the scheduler's lock orders it).
                     shaped.Class = cls;
-                    queued = shaper.Scheduler.Enqueue(cls.Node, shaped, bytes.Length);
-                    wake = wasEmpty;
+                    queued = shaper.Scheduler.Enqueue(cls.Node, shaped, bytes.Length, out var leafWasEmpty);
+                    wake = queued && leafWasEmpty;
                     if (!queued)
                     {
                         cls.Release(bytes.Length);
@@ -94,8 +94,9 @@ public sealed class ShapedFlow
             return false;
         }
 
-        // A class whose queue was not empty cannot move the next departure earlier: the sender
-        // already waits for its head. Only a class becoming busy needs the sender to look again.
+        // A class whose queue in the scheduler was not empty cannot move the next departure
+        // earlier: the sender already waits for its head. Only a class becoming busy there needs
+        // the sender to look again (a lost wake-up here stalled a flooded vNIC for good).
         if (wake)
         {
             shaper.Signal();
