@@ -9,7 +9,7 @@ namespace ParaIo.EndToEnd.Tests;
 /// <summary>
 /// Devices hot-plugged into running guests, with real processes: a disk attached to a running
 /// paraio-guest becomes an NBD export at once, a disk detached under a busy reader fails its
-/// requests with EIO (never hangs) while the guest and its other disk carry on, and a vif added
+/// requests with EIO (never hangs) while the guest and its other disk carry on, and a vNIC's vif added
 /// to a guest in a namespace becomes a TAP that pings a peer, then goes when removed (root).
 /// The control requests are what <c>paraioctl disk attach|detach</c> and <c>device add|remove</c> send.
 /// </summary>
@@ -81,22 +81,24 @@ public sealed class HotPlugTests
     }
 
     [TestMethod]
-    public async Task AVifHotAddedToAGuestInANamespacePingsAPeerAndItsInterfaceGoesWhenRemoved()
+    public async Task AVnicHotAddedToAGuestInANamespacePingsAPeerAndItsInterfaceGoesWhenRemoved()
     {
         await using var rig = await NetworkRig.StartAsync();
         var peer = await rig.StartGuestAsync("db", 2);
         var network = rig.CreateNamespace();
+        var vnic = await rig.Daemon.ControlAsync("vnic-create", "web0", "nic0/0", "rate=100M");
         var (domid, token) = await rig.Daemon.CreateDomainAsync("web", "loop");
         using var guest = rig.Daemon.StartGuest("web", token, "--netns", network.Name);
         guest.WaitForLine("\"event\":\"selftest\"", Paraiod.Patience);
 
-        var added = await rig.Daemon.ControlAsync("device-add", "web", "vif");
+        var added = await rig.Daemon.ControlAsync("device-add", "web", "vif,vnic=web0");
 
         Assert.AreEqual(("vif", 0), (added.GetProperty("type").GetString(), added.GetProperty("id").GetInt32()));
         guest.WaitForLine("""{"event":"device-added","type":"vif","id":0}""", Paraiod.Patience);
         using var vif = JsonDocument.Parse(guest.WaitForLine("\"event\":\"vif\"", Paraiod.Patience));
         var name = vif.RootElement.GetProperty("interface").GetString()!;
         Assert.AreEqual(network.Name, vif.RootElement.GetProperty("netns").GetString());
+        Assert.AreEqual(vnic.GetProperty("mac").GetString(), vif.RootElement.GetProperty("mac").GetString(), "the interface has the vNIC's MAC");
         network.AddAddress(name, rig.AddressOf(1) + "/24");
         var ping = await NetworkRig.PingAsync(network, peer.Address);
         Assert.AreEqual(0, ping.ExitCode, ping.ToString());
@@ -109,6 +111,8 @@ public sealed class HotPlugTests
         Assert.IsFalse((await rig.ShowBridgeAsync()).GetProperty("ports").EnumerateArray().Any(p => p.GetProperty("name").GetString() == port), "the vif's port left the bridge");
         Assert.IsFalse(guest.HasExited, guest.Output);
         Assert.AreEqual(0, (await NetworkRig.PingAsync(peer.Namespace, peer.Address, count: 1)).ExitCode, "the peer is untouched");
+        var counters = (await rig.Daemon.ControlAsync("vnic-list"))[0].GetProperty("counters");
+        Assert.IsTrue(counters.GetProperty("frames").GetInt64() > 0, $"the pings went through the vNIC's shaper: {counters}");
     }
 
     private static string ExportLine(int id) => $"\"event\":\"export\",\"type\":\"vbd\",\"id\":{id.ToString(CultureInfo.InvariantCulture)},";
