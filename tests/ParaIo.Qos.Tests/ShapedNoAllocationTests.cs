@@ -16,7 +16,13 @@ public sealed class ShapedNoAllocationTests
 
         var before = GC.GetAllocatedBytesForCurrentThread();
         rig.Run(steps: 500);
-        Assert.AreEqual(0, GC.GetAllocatedBytesForCurrentThread() - before, "on the producer's (vif's) thread");
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // 12,000 frames: one allocation a frame would be hundreds of KiB. A frame's buffer comes
+        // from ArrayPool.Shared, rented here and returned on the sender's thread; its per-core
+        // stashes can miss once when a thread moves cores (one 2 KiB buffer and its frame, 2,128
+        // bytes, seen once in CI), so a few such misses are allowed, not one a frame.
+        Assert.IsLessThan(3 * 2_200, allocated, $"{allocated} bytes allocated on the producer's (vif's) thread for 12,000 frames");
     }
 
     [TestMethod]
