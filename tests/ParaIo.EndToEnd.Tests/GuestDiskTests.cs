@@ -35,7 +35,7 @@ public sealed class GuestDiskTests
         Assert.AreEqual(DiskBytes, back.LongLength);
         Assert.IsTrue(back.AsSpan(0, data.Length).SequenceEqual(data), "nbdcopy read back what it wrote");
         // nbdcopy flushes at the end: the bytes are in paraiod's image file, not just in a cache.
-        Assert.IsTrue(ReadImage(rig.ImagePath, 0, data.Length).SequenceEqual(data), "the image file holds what went through the guest");
+        Assert.IsTrue(ImageFile.Read(rig.ImagePath, 0, data.Length).SequenceEqual(data), "the image file holds what went through the guest");
 
         // fio writes random 4 KiB and 128 KiB (INDIRECT) blocks with checksums and verifies them.
         foreach (var blockSize in new[] { "4k", "128k" })
@@ -75,7 +75,7 @@ public sealed class GuestDiskTests
 
         foreach (var (offset, bytes) in blocks)
         {
-            CollectionAssert.AreEqual(expected.AsSpan((int)offset, bytes.Length).ToArray(), ReadImage(rig.ImagePath, (long)offset, bytes.Length), $"block at {offset}");
+            CollectionAssert.AreEqual(expected.AsSpan((int)offset, bytes.Length).ToArray(), ImageFile.Read(rig.ImagePath, (long)offset, bytes.Length), $"block at {offset}");
         }
     }
 
@@ -123,7 +123,7 @@ public sealed class GuestDiskTests
         CollectionAssert.AreEqual(before, read, "the read sent during the outage saw the data written before it");
         foreach (var (offset, bytes) in writes)
         {
-            CollectionAssert.AreEqual(bytes, ReadImage(rig.ImagePath, (long)offset, bytes.Length), $"write at {offset} reached the image");
+            CollectionAssert.AreEqual(bytes, ImageFile.Read(rig.ImagePath, (long)offset, bytes.Length), $"write at {offset} reached the image");
         }
 
         // Nothing more is on the wire: a duplicate reply would show up here.
@@ -161,7 +161,7 @@ public sealed class GuestDiskTests
             AssertTool(await ExternalTool.RunAsync("nbdcopy", source, uri));
 
             // Guest → BlkFront → ring → BlkBack → NBD client in paraiod → nbdkit → the SAN's file.
-            Assert.IsTrue(ReadImage(image, 0, data.Length).SequenceEqual(data), "the SAN's image holds what the guest wrote");
+            Assert.IsTrue(ImageFile.Read(image, 0, data.Length).SequenceEqual(data), "the SAN's image holds what the guest wrote");
             var copy = Path.Combine(daemon.Directory, "copy.bin");
             AssertTool(await ExternalTool.RunAsync("nbdcopy", uri, copy));
             Assert.IsTrue((await File.ReadAllBytesAsync(copy)).AsSpan(0, data.Length).SequenceEqual(data));
@@ -210,14 +210,6 @@ public sealed class GuestDiskTests
         StringAssert.Contains(inUse.Message, "detach it first");
         var list = await daemon.ControlAsync("disk-list");
         Assert.AreEqual("web", list[0].GetProperty("attachedTo")[0].GetProperty("domain").GetString());
-    }
-
-    private static byte[] ReadImage(string path, long offset, int length)
-    {
-        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        var buffer = new byte[length];
-        Assert.AreEqual(length, RandomAccess.Read(file, buffer, offset));
-        return buffer;
     }
 
     private static void AssertTool(ToolResult result) => Assert.AreEqual(0, result.ExitCode, result.ToString());

@@ -39,7 +39,7 @@ public sealed class HotPlugTests
         await client.WriteAsync(1 << 20, bytes, cookie: 1);
         await client.SendRequestAsync(Wire.CmdFlush, 2, 0, 0);
         Assert.AreEqual(0u, (await client.ReadReplyAsync()).Error, "flush");
-        CollectionAssert.AreEqual(bytes, ReadImage(data, 1 << 20, bytes.Length), "the image file holds what went through the hot-added disk");
+        CollectionAssert.AreEqual(bytes, ImageFile.Read(data, 1 << 20, bytes.Length), "the image file holds what went through the hot-added disk");
         Assert.IsTrue((await daemon.DeviceStatesAsync("app")).All(d => d is { Frontend: 4, Backend: 4 }), "both disks connected");
     }
 
@@ -120,12 +120,4 @@ public sealed class HotPlugTests
     /// <summary>Creates a disk of <see cref="DiskBytes"/>; returns its image file.</summary>
     private static async Task<string> CreateDiskAsync(Paraiod daemon, string name) =>
         (await daemon.ControlAsync("disk-create", name, DiskBytes.ToString(CultureInfo.InvariantCulture))).GetProperty("path").GetString()!;
-
-    private static byte[] ReadImage(string path, long offset, int length)
-    {
-        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        var buffer = new byte[length];
-        Assert.AreEqual(length, RandomAccess.Read(file, buffer, offset));
-        return buffer;
-    }
 }

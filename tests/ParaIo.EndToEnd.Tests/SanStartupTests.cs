@@ -55,7 +55,7 @@ public sealed class SanStartupTests
             CollectionAssert.AreEqual(data, await client.ReadAsync(4096, data.Length, 2));
             await client.SendRequestAsync(Wire.CmdFlush, 3, 0, 0);
             Assert.AreEqual(0u, (await client.ReadReplyAsync()).Error);
-            Assert.IsTrue(ReadImage(image, 4096, data.Length).SequenceEqual(data), "the SAN's image holds what the guest wrote");
+            Assert.IsTrue(ImageFile.Read(image, 4096, data.Length).SequenceEqual(data), "the SAN's image holds what the guest wrote");
         }
         finally
         {
@@ -88,13 +88,5 @@ public sealed class SanStartupTests
         }
 
         File.Delete(socket);
-    }
-
-    private static byte[] ReadImage(string path, long offset, int length)
-    {
-        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        var buffer = new byte[length];
-        Assert.AreEqual(length, RandomAccess.Read(file, buffer, offset));
-        return buffer;
     }
 }
