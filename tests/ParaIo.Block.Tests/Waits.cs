@@ -1,6 +1,6 @@
 namespace ParaIo.Block.Tests;
 
-/// <summary>Every wait in these tests ends: a hung data path fails the test instead of the run.</summary>
+/// <summary>Every wait in these tests ends: a hung data path (or SAN client) fails the test instead of the run. Shared with the SAN tests.</summary>
 internal static class Waits
 {
     public static readonly TimeSpan Limit = TimeSpan.FromSeconds(15);
