@@ -9,18 +9,32 @@ namespace ParaIo.Net.Tests;
 /// </summary>
 internal static class PacedGuest
 {
-    public static void Send(NetFrontDevice front, TimeSpan duration, params (byte[] Frame, double Mbps)[] streams)
+    /// <summary>
+    /// Sends for <paramref name="duration"/> and returns the longest the guest was held off the CPU
+    /// (between two passes of its 1 ms pacing loop) after <paramref name="settle"/>: on a machine
+    /// busy with other work, a stall longer than its vNIC's queue can cover leaves the shaper idle,
+    /// and a rate measured over that time says nothing about the shaper.
+    /// </summary>
+    public static TimeSpan Send(NetFrontDevice front, TimeSpan duration, TimeSpan settle, params (byte[] Frame, double Mbps)[] streams)
     {
         var sent = new long[streams.Length];
         var start = Stopwatch.GetTimestamp();
+        var previous = TimeSpan.Zero;
+        var longestStall = TimeSpan.Zero;
         while (true)
         {
             var elapsed = Stopwatch.GetElapsedTime(start);
             if (elapsed >= duration)
             {
-                return;
+                return longestStall;
             }
 
+            if (previous >= settle && elapsed - previous > longestStall)
+            {
+                longestStall = elapsed - previous;
+            }
+
+            previous = elapsed;
             for (var i = 0; i < streams.Length; i++)
             {
                 var (frame, mbps) = streams[i];

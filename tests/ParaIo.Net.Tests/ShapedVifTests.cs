@@ -12,7 +12,10 @@ namespace ParaIo.Net.Tests;
 /// <summary>
 /// A vif bound to a vNIC (<c>vnic=</c>) through the real data path: NetFront on rings to NetBack,
 /// whose tx frames go through the vNIC's shaper into the bridge. Rates are measured in real time
-/// at a sink port, over the window of arrivals, and kept modest for a busy two-core machine.
+/// at a sink port, over the window of arrivals, and kept modest for a busy two-core machine. A
+/// measurement during which the guest was held off the CPU longer than its vNIC's queue covers
+/// (<see cref="TolerableStall"/>) is taken again, at most <see cref="Attempts"/> times in all: the
+/// shaper sat idle for want of frames, which is the machine's doing, not the shaper's.
 /// </summary>
 [TestClass]
 public sealed class ShapedVifTests
@@ -20,6 +23,12 @@ public sealed class ShapedVifTests
     private const string BridgeName = "br-fabric";
     private static readonly MacAddress VnicMac = new(0x02_58_53_00_00_01UL);
     private static readonly MacAddress SinkMac = Frames.Mac(0x5151);
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(0.5);
+
+    /// <summary>A guest stall shorter than this leaves frames queued at the vNIC (256 frames are 77 ms at 40 Mb/s).</summary>
+    private static readonly TimeSpan TolerableStall = TimeSpan.FromMilliseconds(25);
+
+    private const int Attempts = 3;
 
     [TestMethod]
     public async Task ABoundVifTakesTheVnicsMacAndBridgeAndSendsThroughItsShaper()
@@ -104,7 +113,7 @@ public sealed class ShapedVifTests
     [TestMethod]
     public async Task AShapedVifDeliversItsRateInRealTime()
     {
-        var achieved = await RunOneStream(shaped: true);
+        var achieved = await UnstarvedAsync(() => RunOneStream(shaped: true));
 
         Expect(40, achieved, "vNIC limited to 40 Mb/s, offered 60");
     }
@@ -113,64 +122,142 @@ public sealed class ShapedVifTests
     public async Task TheRealTimeRateCheckFailsAnUnshapedVif()
     {
         // The broken control: the same guest and load on a vif bound to a vNIC without a shaper.
-        var achieved = await RunOneStream(shaped: false);
+        var achieved = await UnstarvedAsync(() => RunOneStream(shaped: false));
 
         Assert.IsFalse(IsWithin(40, achieved), $"an unshaped vif delivered {achieved:F1} Mb/s");
     }
 
     [TestMethod]
+    public async Task AShapedVifKeepsItsRateWhileEveryCoreIsBusy()
+    {
+        var achieved = await UnstarvedAsync(() => WithEveryCoreBusy(() => RunOneStream(shaped: true)));
+
+        Expect(40, achieved, "vNIC limited to 40 Mb/s, offered 60, every core busy");
+    }
+
+    [TestMethod]
+    public async Task TheBusyCoreCheckFailsASenderThatSpinsBeforeItSleeps()
+    {
+        // The broken control: the sender's wait spins and yields first, as ManualResetEventSlim
+        // does by default; each yield waits out the busy threads' time slices.
+        var spinning = new EgressShaperOptions { SenderSpinCount = 35 };
+
+        var achieved = await UnstarvedAsync(() => WithEveryCoreBusy(() => RunOneStream(shaped: true, spinning)));
+
+        Assert.IsFalse(IsWithin(40, achieved), $"a spinning sender delivered {achieved:F1} Mb/s with every core busy");
+    }
+
+    [TestMethod]
     public async Task TheThreeClassSplitHoldsInRealTime()
     {
-        using var shaper = new EgressShaper("port0", Mbps(1000));
-        var flow = shaper.AddFlow("vnic0", new QosSettings { CommittedRate = Mbps(80), Ceiling = Mbps(80) }, [Class("SAP", 40, 3200), Class("Exchange", 28, 135), Class("backup", 12, 10000)]);
-        var vnics = new VnicDirectory();
-        vnics.Add(new VnicBinding("vnic0", VnicMac, BridgeName, flow));
-        await using var rig = new NetRig(vnics: vnics);
-        var vif = rig.Connect(1, settings: Settings("vnic0"));
-        var sink = new ArrivalSink("sink");
-        rig.Bridges.GetOrCreate(BridgeName).AddPort(sink);
+        var (sap, exchange, backup, dropped) = await UnstarvedAsync(async () =>
+        {
+            using var shaper = new EgressShaper("port0", Mbps(1000));
+            var flow = shaper.AddFlow("vnic0", new QosSettings { CommittedRate = Mbps(80), Ceiling = Mbps(80) }, [Class("SAP", 40, 3200), Class("Exchange", 28, 135), Class("backup", 12, 10000)]);
+            var vnics = new VnicDirectory();
+            vnics.Add(new VnicBinding("vnic0", VnicMac, BridgeName, flow));
+            await using var rig = new NetRig(vnics: vnics);
+            var vif = rig.Connect(1, settings: Settings("vnic0"));
+            var sink = new ArrivalSink("sink");
+            rig.Bridges.GetOrCreate(BridgeName).AddPort(sink);
 
-        // Each class offered 1.4 times its share: all three saturate, the paper's 100 : 70 : 30.
-        PacedGuest.Send(
-            vif.Front,
-            TimeSpan.FromSeconds(2.5),
-            (Frames.Udp(SinkMac, VnicMac, 3200, 1500), 56),
-            (Frames.Udp(SinkMac, VnicMac, 135, 1500), 39.2),
-            (Frames.Udp(SinkMac, VnicMac, 10000, 1500), 16.8));
+            // Each class offered 1.4 times its share: all three saturate, the paper's 100 : 70 : 30.
+            var stall = PacedGuest.Send(
+                vif.Front,
+                TimeSpan.FromSeconds(2.5),
+                Settle,
+                (Frames.Udp(SinkMac, VnicMac, 3200, 1500), 56),
+                (Frames.Udp(SinkMac, VnicMac, 135, 1500), 39.2),
+                (Frames.Udp(SinkMac, VnicMac, 10000, 1500), 16.8));
 
-        var skip = TimeSpan.FromSeconds(0.5);
-        Expect(40, sink.Mbps(3200, skip), "SAP");
-        Expect(28, sink.Mbps(135, skip), "Exchange");
-        Expect(12, sink.Mbps(10000, skip), "backup");
-        Assert.IsGreaterThan(0, flow.Snapshot().Dropped, "the offered excess was dropped at the vNIC's queues");
+            return ((sink.Mbps(3200, Settle), sink.Mbps(135, Settle), sink.Mbps(10000, Settle), flow.Snapshot().Dropped), stall);
+        });
+
+        Expect(40, sap, "SAP");
+        Expect(28, exchange, "Exchange");
+        Expect(12, backup, "backup");
+        Assert.IsGreaterThan(0, dropped, "the offered excess was dropped at the vNIC's queues");
     }
 
     [TestMethod]
     public async Task ARateChangeTakesEffectWithin200MillisecondsInRealTime()
     {
-        using var shaper = new EgressShaper("port0", Mbps(1000));
-        var flow = shaper.AddFlow("vnic0", new QosSettings { CommittedRate = Mbps(20), Ceiling = Mbps(20) }, []);
-        var vnics = new VnicDirectory();
-        vnics.Add(new VnicBinding("vnic0", VnicMac, BridgeName, flow));
-        await using var rig = new NetRig(vnics: vnics);
-        var vif = rig.Connect(1, settings: Settings("vnic0"));
-        var sink = new ArrivalSink("sink");
-        rig.Bridges.GetOrCreate(BridgeName).AddPort(sink);
+        var (before, after) = await UnstarvedAsync(async () =>
+        {
+            using var shaper = new EgressShaper("port0", Mbps(1000));
+            var flow = shaper.AddFlow("vnic0", new QosSettings { CommittedRate = Mbps(20), Ceiling = Mbps(20) }, []);
+            var vnics = new VnicDirectory();
+            vnics.Add(new VnicBinding("vnic0", VnicMac, BridgeName, flow));
+            await using var rig = new NetRig(vnics: vnics);
+            var vif = rig.Connect(1, settings: Settings("vnic0"));
+            var sink = new ArrivalSink("sink");
+            rig.Bridges.GetOrCreate(BridgeName).AddPort(sink);
 
-        var guest = Task.Run(() => PacedGuest.Send(vif.Front, TimeSpan.FromSeconds(3), (Frames.Udp(SinkMac, VnicMac, 5001, 1500), 60)));
-        await Task.Delay(TimeSpan.FromSeconds(1.2));
-        var before = sink.Mbps(5001, TimeSpan.FromSeconds(0.3));
-        var changed = Stopwatch.GetTimestamp();
-        shaper.Update(flow, new QosSettings { CommittedRate = Mbps(45), Ceiling = Mbps(45) }, []);
-        await guest.WaitAsync(Waits.Limit);
+            var guest = Task.Run(() => PacedGuest.Send(vif.Front, TimeSpan.FromSeconds(3), Settle, (Frames.Udp(SinkMac, VnicMac, 5001, 1500), 60)));
+            await Task.Delay(TimeSpan.FromSeconds(1.2));
+            var before = sink.Mbps(5001, TimeSpan.FromSeconds(0.3));
+            var changed = Stopwatch.GetTimestamp();
+            shaper.Update(flow, new QosSettings { CommittedRate = Mbps(45), Ceiling = Mbps(45) }, []);
+            var stall = await guest.WaitAsync(Waits.Limit);
+
+            return ((before, sink.MbpsSince(5001, changed + (Stopwatch.Frequency / 5))), stall);
+        });
 
         Expect(20, before, "before the change");
-        Expect(45, sink.MbpsSince(5001, changed + (Stopwatch.Frequency / 5)), "from 200 ms after the change");
+        Expect(45, after, "from 200 ms after the change");
     }
 
-    private static async Task<double> RunOneStream(bool shaped)
+    /// <summary>
+    /// Runs <paramref name="measure"/> until the guest's longest stall in it was tolerable, at most
+    /// <see cref="Attempts"/> times; the last result stands whatever its stall.
+    /// </summary>
+    private static async Task<T> UnstarvedAsync<T>(Func<Task<(T Result, TimeSpan Stall)>> measure)
     {
-        using var shaper = new EgressShaper("port0", Mbps(1000));
+        for (var attempt = 1; ; attempt++)
+        {
+            var (result, stall) = await measure();
+            if (stall <= TolerableStall || attempt == Attempts)
+            {
+                return result;
+            }
+
+            Console.WriteLine($"the guest was held off the CPU for {stall.TotalMilliseconds:F0} ms: measuring again");
+        }
+    }
+
+    /// <summary>Runs <paramref name="measure"/> with one thread per core spinning beside it, as a host busy with other guests is.</summary>
+    private static async Task<T> WithEveryCoreBusy<T>(Func<Task<T>> measure)
+    {
+        var stop = 0;
+        var hogs = Enumerable.Range(0, Environment.ProcessorCount).Select(i => new Thread(() =>
+        {
+            while (Volatile.Read(ref stop) == 0)
+            {
+                Thread.SpinWait(100);
+            }
+        }) { IsBackground = true, Name = $"busy core {i}" }).ToArray();
+        foreach (var hog in hogs)
+        {
+            hog.Start();
+        }
+
+        try
+        {
+            return await measure();
+        }
+        finally
+        {
+            Volatile.Write(ref stop, 1);
+            foreach (var hog in hogs)
+            {
+                hog.Join();
+            }
+        }
+    }
+
+    private static async Task<(double Mbps, TimeSpan Stall)> RunOneStream(bool shaped, EgressShaperOptions? options = null)
+    {
+        using var shaper = new EgressShaper("port0", Mbps(1000), options: options);
         var flow = shaper.AddFlow("vnic0", new QosSettings { CommittedRate = Mbps(40), Ceiling = Mbps(40) }, []);
         var vnics = new VnicDirectory();
         vnics.Add(new VnicBinding("vnic0", VnicMac, BridgeName, shaped ? flow : null));
@@ -179,9 +266,9 @@ public sealed class ShapedVifTests
         var sink = new ArrivalSink("sink");
         rig.Bridges.GetOrCreate(BridgeName).AddPort(sink);
 
-        PacedGuest.Send(vif.Front, TimeSpan.FromSeconds(2.5), (Frames.Udp(SinkMac, VnicMac, 5001, 1500), 60));
+        var stall = PacedGuest.Send(vif.Front, TimeSpan.FromSeconds(2.5), Settle, (Frames.Udp(SinkMac, VnicMac, 5001, 1500), 60));
 
-        return sink.Mbps(5001, TimeSpan.FromSeconds(0.5));
+        return (sink.Mbps(5001, Settle), stall);
     }
 
     private static IReadOnlyDictionary<string, string> Settings(string vnic) => new Dictionary<string, string> { [VifSettings.VnicSetting] = vnic };

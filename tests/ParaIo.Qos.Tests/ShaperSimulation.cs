@@ -42,6 +42,11 @@ internal sealed class ShaperSimulation : IDisposable
         return source;
     }
 
+    /// <summary>
+    /// Offers each step's frames and lets the sender finish a pass, step by step; on return the
+    /// sender has sent everything due at the clock's final time too, so the counters hold still
+    /// until the next call (the sender's real-time waits cannot move them).
+    /// </summary>
     public void RunFor(TimeSpan duration)
     {
         var end = Clock.Elapsed + duration;
@@ -52,12 +57,18 @@ internal sealed class ShaperSimulation : IDisposable
                 source.Offer(Step.TotalSeconds);
             }
 
-            if (!Shaper.Settle(TimeSpan.FromSeconds(10)))
-            {
-                throw new TimeoutException("The shaper's sender thread did not finish a pass.");
-            }
-
+            Settle();
             Clock.Advance(Step);
+        }
+
+        Settle();
+    }
+
+    private void Settle()
+    {
+        if (!Shaper.Settle(TimeSpan.FromSeconds(10)))
+        {
+            throw new TimeoutException("The shaper's sender thread did not finish a pass.");
         }
     }
 

@@ -12,7 +12,8 @@ namespace ParaIo.Backend.Qos;
 /// The sender thread sleeps until the scheduler's next departure (a wait bounded by it, to the
 /// millisecond) or until a vNIC's class that was empty in the scheduler queues a frame, sends
 /// everything the schedule allows, and sleeps again; an idle port costs no CPU. (A separate timer
-/// and its due-time bookkeeping once lost a wake-up under a flood: the bounded wait has none.) Changes
+/// and its due-time bookkeeping once lost a wake-up under a flood: the bounded wait has none.) The
+/// wait blocks at once, without spinning first: see <see cref="EgressShaperOptions.SenderSpinCount"/>. Changes
 /// (<see cref="Update"/>, <see cref="SetLineRate"/>) wake it, so they take effect at once.
 /// </remarks>
 public sealed class EgressShaper : IDisposable
@@ -20,7 +21,7 @@ public sealed class EgressShaper : IDisposable
     private readonly Lock _lock = new();
     private readonly List<ShapedFlow> _flows = [];
     private readonly Thread _sender;
-    private readonly ManualResetEventSlim _wake = new(false);
+    private readonly ManualResetEventSlim _wake;
     private readonly EthernetFrame _frame = new(1); // the sender thread's view of the frame it forwards
     private long _requested; // bumped by every wake-up request: a frame for an empty class, a change, a stop
     private long _served;    // the last request count the sender had seen when it finished a pass
@@ -42,6 +43,7 @@ public sealed class EgressShaper : IDisposable
         Name = name;
         Time = timeProvider ?? TimeProvider.System;
         QueueBytes = options.QueueBytes;
+        _wake = new ManualResetEventSlim(false, options.SenderSpinCount);
         Scheduler = new PortScheduler(lineRate, Time, options.SchedulerOptions());
         _sender = new Thread(RunSender) { IsBackground = true, Name = $"shaper {name}" };
         _sender.Start();
