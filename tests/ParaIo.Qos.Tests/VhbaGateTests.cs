@@ -94,6 +94,60 @@ public sealed class VhbaGateTests
     }
 
     [TestMethod]
+    public void AnAdmissionQueueGrowsPastItsFirstArrayAndKeepsArrivalOrderUpToItsBound()
+    {
+        // 1,000 ops/s, one op a burst: one waiter leaves each millisecond. The first 256-entry
+        // array has wrapped (60 left from its head) before it must grow, twice, to the bound.
+        var clock = new ManualClock();
+        using var port = new PortScheduler(Rates.MBps(1000), clock, new PortSchedulerOptions { QueueCapacity = 1000 });
+        var vhba = port.AddFlow("wwpn", new QosSettings { OpsLimit = 1000, OpsBurst = 1 });
+        Assert.IsTrue(port.TryAdmit(vhba, 512), "the first request goes at once, into debt");
+        var waiters = new List<ValueTask>();
+        for (var i = 0; i < 100; i++)
+        {
+            waiters.Add(port.WaitAdmitAsync(vhba, 512));
+        }
+
+        Step(clock, waiters, 60);
+        while (waiters.Count < 60 + 1000)
+        {
+            waiters.Add(port.WaitAdmitAsync(vhba, 512));
+        }
+
+        var refused = port.WaitAdmitAsync(vhba, 512);
+
+        Assert.IsTrue(refused.IsFaulted, "the 1,001st waiting request is refused");
+        Assert.ThrowsExactly<InvalidOperationException>(() => refused.GetAwaiter().GetResult());
+        Assert.AreEqual(1000, port.GetSnapshot(vhba).Queued);
+        Step(clock, waiters, waiters.Count);
+        Assert.AreEqual(0, port.GetSnapshot(vhba).Queued);
+        foreach (var waiter in waiters)
+        {
+            waiter.GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>Advances a millisecond at a time until <paramref name="count"/> waiters have gone, checking they go in arrival order.</summary>
+    private static void Step(ManualClock clock, List<ValueTask> waiters, int count)
+    {
+        var done = waiters.FindIndex(w => !w.IsCompleted);
+        for (var ms = 0; done < count && ms < 2 * waiters.Count; ms++)
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(1));
+            var next = waiters.FindIndex(w => !w.IsCompleted);
+            done = next < 0 ? waiters.Count : next;
+            var overtaken = waiters.FindIndex(done, w => w.IsCompleted);
+            Assert.AreEqual(-1, overtaken, $"waiter {overtaken} was admitted before waiter {done}");
+        }
+
+        Assert.IsGreaterThanOrEqualTo(count, done, "the waiters were admitted in time");
+        for (var i = 0; i < count; i++)
+        {
+            Assert.IsTrue(waiters[i].IsCompletedSuccessfully, $"waiter {i} admitted");
+        }
+    }
+
+    [TestMethod]
     public async Task CancelledWaiterFailsAndCostsNothing()
     {
         var clock = new ManualClock();

@@ -10,10 +10,12 @@ namespace ParaIo.Backend.Fabric;
 public sealed class VhbaPorts : IDisposable
 {
     /// <summary>
-    /// Requests a vHBA may have waiting for admission: BlkBack's deepest rings (512 requests) times
-    /// its queues (4) for two LUNs at full depth. More fail instead of waiting (see docs/qos.md).
+    /// Requests a vHBA may have waiting for admission. Not a working limit: BlkBack bounds what
+    /// waits, at <see cref="Block.BlockBackendOptions.MaxInFlight"/> a queue of every device on the
+    /// vHBA (512 a device with the defaults), and the queue's array grows only as far as that. The
+    /// bound stops a runaway; a request beyond it fails instead of waiting (see docs/fabric.md).
     /// </summary>
-    public const int AdmissionQueue = 4096;
+    public const int AdmissionQueue = 1 << 20;
 
     private readonly Lock _lock = new();
     private readonly Dictionary<string, PortScheduler> _ports = new(StringComparer.Ordinal);

@@ -13,6 +13,7 @@ public sealed class QosNode
     private readonly List<QosNode> _children = [];
     private object _settings;
     private QueueEntry[]? _queue;
+    private int _capacity;
     private int _head;
     private int _count;
 
@@ -87,9 +88,24 @@ public sealed class QosNode
 
     internal int QueueCount => _count;
 
-    internal bool QueueFull => _queue is null || _count == _queue.Length;
+    internal bool QueueFull => _queue is null || _count == _capacity;
 
-    internal void AllocateQueue(int capacity) => _queue ??= new QueueEntry[capacity];
+    /// <summary>
+    /// Makes the node a leaf able to hold <paramref name="capacity"/> entries. The array starts at
+    /// <see cref="InitialQueueLength"/> entries at most and doubles as it fills, so a large bound (a
+    /// vHBA's admission queue) costs memory only when that much really waits.
+    /// </summary>
+    internal void AllocateQueue(int capacity)
+    {
+        if (_queue is null)
+        {
+            _capacity = capacity;
+            _queue = new QueueEntry[Math.Min(capacity, InitialQueueLength)];
+        }
+    }
+
+    /// <summary>Entries a leaf's queue array starts with: a VNIC class's whole default bound, so frames never grow it.</summary>
+    internal const int InitialQueueLength = 256;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal ref QueueEntry Head() => ref _queue![_head];
@@ -97,6 +113,11 @@ public sealed class QosNode
     internal void Push(in QueueEntry entry)
     {
         var queue = _queue!;
+        if (_count == queue.Length)
+        {
+            queue = Grow(queue);
+        }
+
         var tail = _head + _count;
         if (tail >= queue.Length)
         {
@@ -105,6 +126,18 @@ public sealed class QosNode
 
         queue[tail] = entry;
         _count++;
+    }
+
+    /// <summary>Doubles the queue array (up to the capacity), the entries in order from index 0.</summary>
+    private QueueEntry[] Grow(QueueEntry[] queue)
+    {
+        var grown = new QueueEntry[(int)Math.Min((long)queue.Length * 2, _capacity)];
+        var firstRun = Math.Min(_count, queue.Length - _head);
+        Array.Copy(queue, _head, grown, 0, firstRun);
+        Array.Copy(queue, 0, grown, firstRun, _count - firstRun);
+        _head = 0;
+        _queue = grown;
+        return grown;
     }
 
     internal QueueEntry Pop()
