@@ -47,6 +47,9 @@ if (args.Contains("--help") || args.Contains("-h"))
         Settings apply in this order, later ones winning: embedded defaults, --config FILE,
         PARAIO_* environment variables (e.g. PARAIO_Paraiod__SocketPath), the command line.
 
+        Hot-unplug: "Paraiod": { "DeviceRemovalSeconds": 5 } is how long a guest's frontend has to close a
+        removed device before it is torn down without it.
+
         Stop it with Ctrl+C or SIGTERM: every device walks to Closed first.
         Manage it with paraioctl (domain create|list|destroy, device list, disk …, bridge list|show|uplink,
         module list, vnic …, vhba …, lun …, profile …, store ls|read|write|watch).
@@ -98,6 +101,23 @@ try
 catch (ArgumentException e)
 {
     Console.Error.WriteLine($"paraiod: Paraiod:Fabric in the configuration: {e.Message}");
+    return 2;
+}
+
+// A removal timeout the daemon cannot use is refused at start, not at the first hot-unplug.
+var removalSeconds = 0.0;
+try
+{
+    removalSeconds = builder.Configuration.GetValue("Paraiod:DeviceRemovalSeconds", 5.0);
+}
+catch (InvalidOperationException)
+{
+    removalSeconds = double.NaN;
+}
+
+if (!(removalSeconds > 0 && removalSeconds <= 3600))
+{
+    Console.Error.WriteLine($"paraiod: Paraiod:DeviceRemovalSeconds in the configuration is '{builder.Configuration["Paraiod:DeviceRemovalSeconds"]}': it must be a number of seconds above 0, at most 3600.");
     return 2;
 }
 

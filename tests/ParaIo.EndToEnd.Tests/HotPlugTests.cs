@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -78,6 +79,63 @@ public sealed class HotPlugTests
         CollectionAssert.AreEqual(bytes, await other.ReadAsync(0, bytes.Length, cookie: 2));
         Assert.AreEqual(0, (await daemon.ControlAsync("disk-list")).EnumerateArray().Single(d => d.GetProperty("name").GetString() == "data").GetProperty("attachedTo").GetArrayLength());
         CollectionAssert.AreEqual(new[] { ("vbd/0", 4, 4) }, (await daemon.DeviceStatesAsync("app")).ToArray());
+    }
+
+    [TestMethod]
+    public async Task AGuestThatCannotAnswerHoldsARemovalForTheConfiguredTimeOnly()
+    {
+        await using var daemon = await Paraiod.StartAsync("", "--Paraiod:DeviceRemovalSeconds=1");
+        await CreateDiskAsync(daemon, "keep");
+        await CreateDiskAsync(daemon, "data");
+        var (_, token) = await daemon.CreateDomainAsync("app", "vbd,disk=keep", "vbd,disk=data");
+        using var guest = daemon.StartGuest("app", token);
+        guest.WaitForLine(ExportLine(1), Paraiod.Patience);
+        Signal("STOP", guest.Id); // attached, but deaf to the removal
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            await daemon.ControlAsync("disk-detach", "data", "app");
+            var took = clock.Elapsed;
+
+            Assert.IsTrue(took >= TimeSpan.FromSeconds(0.9) && took < TimeSpan.FromSeconds(4), $"the removal took {took.TotalSeconds:F2} s (configured: 1 s, default: 5 s)");
+            daemon.Process.WaitForLine("Device dom1/vbd/1: the frontend did not close within 1 s; removed without it", Paraiod.Patience);
+        }
+        finally
+        {
+            Signal("CONT", guest.Id);
+        }
+
+        // Resumed, the guest finds the device's directories gone: it drops that device and keeps its
+        // session, so its other disk was never disturbed.
+        guest.WaitForLine("""{"event":"device-removed","type":"vbd","id":1}""", Paraiod.Patience);
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        Assert.DoesNotContain("its guest disconnected", daemon.Process.Output);
+        Assert.AreEqual(1, guest.Output.Split('\n').Count(l => l.Contains("\"event\":\"session\"", StringComparison.Ordinal)), guest.Output);
+        CollectionAssert.AreEqual(new[] { ("vbd/0", 4, 4) }, (await daemon.DeviceStatesAsync("app")).ToArray());
+    }
+
+    [TestMethod]
+    public void AnUnusableRemovalTimeoutStopsTheDaemonAtStart()
+    {
+        var directory = Directory.CreateTempSubdirectory("paraio-removal-").FullName;
+        try
+        {
+            using var daemon = ChildProcess.Start("paraiod", null, "--socket", Path.Combine(directory, "s.sock"), "--state-dir", directory, "--metrics", "", "--Paraiod:DeviceRemovalSeconds=-1");
+
+            Assert.AreEqual(2, daemon.WaitForExit(Paraiod.Patience));
+            StringAssert.Contains(daemon.Output, "Paraiod:DeviceRemovalSeconds in the configuration is '-1'");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static void Signal(string signal, int pid)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", [$"-{signal}", pid.ToString(CultureInfo.InvariantCulture)])!;
+        kill.WaitForExit();
+        Assert.AreEqual(0, kill.ExitCode, $"kill -{signal} {pid}");
     }
 
     [TestMethod]

@@ -80,9 +80,9 @@ internal sealed class FrontendHandshake
     /// <summary>Reacts to the backend's current state.</summary>
     public async Task EvaluateAsync(CancellationToken cancellation)
     {
-        var backend = XenbusPaths.ParseState(await _store.TryReadStringAsync(BackendPath + "/" + XenbusPaths.State, cancellation).ConfigureAwait(false));
+        var backend = XenbusPaths.ParseState(await ReadBackendAsync(XenbusPaths.State, cancellation).ConfigureAwait(false));
         if (backend is XenbusState.Closing or XenbusState.Closed
-            && await _store.TryReadStringAsync(BackendPath + "/" + XenbusPaths.Online, cancellation).ConfigureAwait(false) == "0")
+            && await ReadBackendAsync(XenbusPaths.Online, cancellation).ConfigureAwait(false) == "0")
         {
             Removed = true;
             return;
@@ -108,6 +108,24 @@ internal sealed class FrontendHandshake
                 await SetStateAsync(XenbusState.Closed, cancellation).ConfigureAwait(false);
                 await SetStateAsync(XenbusState.Initialising, cancellation).ConfigureAwait(false);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// A key of the backend's directory, or null when it is gone: missing (ENOENT), or missing
+    /// where this domain may not read the nearest ancestor (EACCES: the store does not leak the
+    /// absence). A guest that was paused while its device was removed finds the directory so;
+    /// the device list's watch then removes the device, and the guest's other devices carry on.
+    /// </summary>
+    private async Task<string?> ReadBackendAsync(string key, CancellationToken cancellation)
+    {
+        try
+        {
+            return await _store.TryReadStringAsync(BackendPath + "/" + key, cancellation).ConfigureAwait(false);
+        }
+        catch (StoreException e) when (e.Error == StoreError.PermissionDenied)
+        {
+            return null;
         }
     }
 

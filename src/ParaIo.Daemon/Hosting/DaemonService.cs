@@ -59,7 +59,7 @@ public sealed class DaemonService : IHostedService, IAsyncDisposable
         Directory.CreateDirectory(socketDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
 
         var registry = new DomainRegistry(Path.Combine(stateDirectory, "domains.json"));
-        _domains = new DomainManager(registry, _drivers, _loggers);
+        _domains = new DomainManager(registry, _drivers, _loggers) { RemovalTimeout = TimeSpan.FromSeconds(_options.DeviceRemovalSeconds) };
         StartBridges();
         var control = new ControlService(_domains, _disks, _uplinks, _fabric, id => _server?.Disconnect(id) ?? false, _metrics, _loggers.CreateLogger<ControlService>());
         _server = new StoreServer(

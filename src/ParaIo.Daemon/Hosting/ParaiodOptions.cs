@@ -18,6 +18,12 @@ public sealed class ParaiodOptions
     public double MacAgingSeconds { get; set; } = 300;
 
     /// <summary>
+    /// How long a device removed from a running guest (hot-unplug) gives the guest's frontend to
+    /// answer Closed before the device is torn down without it, in seconds (more than 0).
+    /// </summary>
+    public double DeviceRemovalSeconds { get; set; } = 5;
+
+    /// <summary>
     /// Bridges to set up at start, with their TAP uplinks. None by default: a vif's bridge is made
     /// when the first vif joins it, and uplinks need root.
     /// </summary>
