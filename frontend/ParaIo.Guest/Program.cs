@@ -23,6 +23,7 @@ if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLET
 }
 string? name = null, token = null, socket = null, exportDirectory = null, netns = null, vifName = null;
 var json = false;
+var giveUp = TimeSpan.FromSeconds(10);
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -34,12 +35,21 @@ for (var i = 0; i < args.Length; i++)
         case "--netns" when i + 1 < args.Length: netns = args[++i]; break;
         case "--vif-name" when i + 1 < args.Length: vifName = args[++i]; break;
         case "--json": json = true; break;
+        case "--give-up-after" when i + 1 < args.Length:
+            if (!double.TryParse(args[++i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) || !(seconds >= 0 && seconds <= 86400))
+            {
+                Console.Error.WriteLine($"paraio-guest: --give-up-after takes seconds from 0 to 86400, not '{args[i]}'");
+                return 2;
+            }
+
+            giveUp = TimeSpan.FromSeconds(seconds);
+            break;
         case "--help" or "-h":
             Console.WriteLine("""
                 paraio-guest - the ParaIo guest agent
 
                 Usage: paraio-guest --name NAME --token TOKEN [--socket PATH] [--export-dir DIR]
-                                    [--netns NAME] [--vif-name TEMPLATE] [--json]
+                                    [--netns NAME] [--vif-name TEMPLATE] [--give-up-after SECONDS] [--json]
 
                   --name NAME        the domain name given to 'paraioctl domain create'
                   --token TOKEN      the token 'paraioctl domain create' printed (also $PARAIO_TOKEN)
@@ -50,6 +60,8 @@ for (var i = 0; i < args.Length; i++)
                                      is made in (default: this process's own)
                   --vif-name TMPL    the interfaces' name; the kernel fills in %d (default: eth%d with
                                      --netns, pvif%d without)
+                  --give-up-after S  once connected, how long to keep trying while paraiod refuses the
+                                     domain (it was destroyed) before exiting with status 1 (default 10)
                   --json             one JSON object per line for each event, for scripts
 
                 Connects as the domain, hands paraiod its grant pool, connects every device the
@@ -84,7 +96,7 @@ if (name is null || token is null)
 }
 
 using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; }).SetMinimumLevel(json ? LogLevel.Warning : LogLevel.Information));
-var options = new GuestAgentOptions { Name = name, Token = token, SocketPath = socket ?? StorePaths.DefaultSocketPath() };
+var options = new GuestAgentOptions { Name = name, Token = token, SocketPath = socket ?? StorePaths.DefaultSocketPath(), RefusedGiveUp = giveUp };
 using var network = new GuestNetwork(netns, vifName ?? (netns is null ? "pvif%d" : "eth%d"), loggers);
 var agent = new GuestAgent(options, [new LoopbackFrontendDriver(), new BlockFrontendDriver(new BlockFrontendOptions { CompleteInline = true }), network], loggers.CreateLogger("paraio-guest"));
 exportDirectory ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.SocketPath))!, "guest-" + name);
@@ -185,6 +197,11 @@ try
 }
 catch (GuestRefusedException e)
 {
+    if (json)
+    {
+        Console.WriteLine($$"""{"event":"refused","message":{{System.Text.Json.JsonSerializer.Serialize(e.Message)}}}""");
+    }
+
     Console.Error.WriteLine($"paraio-guest: {e.Message}");
     return 1;
 }

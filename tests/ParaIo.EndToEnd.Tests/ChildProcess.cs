@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace ParaIo.EndToEnd.Tests;
 
@@ -92,6 +93,12 @@ internal sealed class ChildProcess : IDisposable
         _process.WaitForExit(10_000);
     }
 
+    /// <summary>SIGSTOP: the process is frozen where it stands (as a paused VM), its sockets open, until <see cref="Resume"/>.</summary>
+    public void Pause() => Send(Native.SIGSTOP);
+
+    /// <summary>SIGCONT, after <see cref="Pause"/>.</summary>
+    public void Resume() => Send(Native.SIGCONT);
+
     /// <summary>SIGTERM, as a service manager stops a daemon; waits for the exit.</summary>
     public int Terminate(TimeSpan timeout)
     {
@@ -102,6 +109,14 @@ internal sealed class ChildProcess : IDisposable
         }
 
         return _process.ExitCode;
+    }
+
+    private void Send(int signal)
+    {
+        if (Native.Kill(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
     }
 
     public int WaitForExit(TimeSpan timeout)

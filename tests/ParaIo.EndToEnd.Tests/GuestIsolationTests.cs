@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using ParaIo.RingBuffer.Grants;
 using ParaIo.Store;
@@ -85,6 +86,48 @@ public sealed class GuestIsolationTests
         Assert.AreEqual(first, destroyed.GetProperty("domid").GetInt32());
         Assert.AreEqual(first, second, "the id is free again once the destroy has returned");
         Assert.AreEqual(1, (await daemon.ControlAsync("domain-list")).GetArrayLength());
+    }
+
+    [TestMethod]
+    public async Task AGuestWhoseDomainIsDestroyedStopsTryingAndSaysWhy()
+    {
+        await using var daemon = await Paraiod.StartAsync();
+        var (_, token) = await daemon.CreateDomainAsync("old", "loop");
+        using var guest = daemon.StartGuest("old", token, "--give-up-after", "1");
+        await daemon.WaitForDevicesAsync("old", 4, 4);
+        var clock = Stopwatch.StartNew();
+
+        await daemon.ControlAsync("domain-destroy", "old");
+
+        Assert.AreEqual(1, guest.WaitForExit(Paraiod.Patience), guest.Output);
+        Assert.IsLessThan(TimeSpan.FromSeconds(10), clock.Elapsed, "gave up after about the second it was given");
+        StringAssert.Contains(guest.Output, "paraio-guest: paraiod no longer accepts domain 'old' (refused for 1 s): it was destroyed, or paraiod lost its state.");
+        StringAssert.Contains(guest.Output, "\"event\":\"refused\"");
+    }
+
+    [TestMethod]
+    public async Task AGuestRidesOutARefusalShorterThanItsPatience()
+    {
+        // The control: a refusal that ends (the daemon, restarted with the domain, accepts again)
+        // within the guest's patience is waited out, not given up on.
+        await using var daemon = await Paraiod.StartAsync();
+        var (_, token) = await daemon.CreateDomainAsync("web", "loop");
+        using var guest = daemon.StartGuest("web", token, "--give-up-after", "30");
+        await daemon.WaitForDevicesAsync("web", 4, 4);
+        using var pool = GrantPool.Create(64);
+
+        // paraiod restarts while the guest is paused, and another client takes the domain before
+        // the guest runs again: the guest is refused until that client leaves.
+        guest.Pause();
+        await daemon.RestartAsync(crash: true);
+        await using (var squatter = await StoreClient.ConnectAsync(daemon.SocketPath, "web", token, [pool.FileDescriptor]))
+        {
+            guest.Resume();
+            daemon.Process.WaitForLine("refused: domain 'web' already has a guest attached", Paraiod.Patience, occurrence: 2);
+        }
+
+        await daemon.WaitForDevicesAsync("web", 4, 4);
+        Assert.IsFalse(guest.HasExited, guest.Output);
     }
 
     [TestMethod]

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Threading.Channels;
@@ -90,7 +91,10 @@ public sealed class GuestAgent
     /// Runs until cancelled: connect, serve the session, and after a lost connection connect again
     /// with a growing pause.
     /// </summary>
-    /// <exception cref="GuestRefusedException">The daemon refused the name or token.</exception>
+    /// <exception cref="GuestRefusedException">
+    /// The daemon refused the name or token at the first connect, or has refused it for
+    /// <see cref="GuestAgentOptions.RefusedGiveUp"/> after a session (the domain was destroyed).
+    /// </exception>
     public async Task RunAsync(CancellationToken cancellation)
     {
         try
@@ -114,6 +118,8 @@ public sealed class GuestAgent
     {
         var delay = _options.ReconnectDelay;
         var waitingLogged = false;
+        var refusedLogged = false;
+        long? refusedSince = null;
         while (!cancellation.IsCancellationRequested)
         {
             var sessionsBefore = Sessions;
@@ -129,6 +135,22 @@ public sealed class GuestAgent
             {
                 throw new GuestRefusedException($"paraiod refused domain '{_options.Name}': wrong name or token, or the domain already has a guest attached.", e);
             }
+            catch (StoreException e) when (e.Error == StoreError.PermissionDenied)
+            {
+                // Accepted before, refused now: most likely destroyed. Keep trying a while, since a
+                // daemon still letting go of the last connection refuses a moment too.
+                refusedSince ??= Stopwatch.GetTimestamp();
+                if (Stopwatch.GetElapsedTime(refusedSince.Value) >= _options.RefusedGiveUp)
+                {
+                    throw new GuestRefusedException($"paraiod no longer accepts domain '{_options.Name}' (refused for {_options.RefusedGiveUp.TotalSeconds:0.#} s): it was destroyed, or paraiod lost its state.", e);
+                }
+
+                if (!refusedLogged)
+                {
+                    _logger.LogWarning("paraiod refuses domain {Name}; was it destroyed? Trying for {Seconds} s", _options.Name, _options.RefusedGiveUp.TotalSeconds);
+                    refusedLogged = true;
+                }
+            }
             catch (Exception e) when (e is SocketException or StoreConnectionLostException or StoreException or IOException or TimeoutException or ChannelClosedException or InvalidDataException)
             {
                 if (Sessions != sessionsBefore)
@@ -136,6 +158,8 @@ public sealed class GuestAgent
                     // A session ran: the next attempt starts from the shortest pause again.
                     delay = _options.ReconnectDelay;
                     waitingLogged = false;
+                    refusedLogged = false;
+                    refusedSince = null;
                 }
 
                 if (!waitingLogged)

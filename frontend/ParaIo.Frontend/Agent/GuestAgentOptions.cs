@@ -23,4 +23,11 @@ public sealed class GuestAgentOptions
 
     /// <summary>Longest pause between reconnection attempts.</summary>
     public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long a guest that has run a session keeps trying while paraiod refuses it — its domain
+    /// was destroyed, or paraiod lost its state — before <see cref="GuestAgent.RunAsync"/> gives up
+    /// with <see cref="GuestRefusedException"/>. A refusal at the first connect gives up at once.
+    /// </summary>
+    public TimeSpan RefusedGiveUp { get; init; } = TimeSpan.FromSeconds(10);
 }
