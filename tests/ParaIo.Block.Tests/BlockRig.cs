@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ParaIo.Backend.Block;
 using ParaIo.Backend.Devices;
@@ -64,6 +65,9 @@ internal sealed class BlockRig : IAsyncDisposable
 
     public string PathOf(string name) => Path.Combine(_directory, name);
 
+    /// <summary>The logger the backend devices connected from now on log to.</summary>
+    public ILogger BackendLogger { get; set; } = NullLogger.Instance;
+
     /// <summary>A BlkFront device and the BlkBack device serving it from <paramref name="lun"/>.</summary>
     public async Task<(BlockFrontDevice Front, BlockBackendDevice Back)> ConnectAsync(ILun lun, BlockBackendOptions? backend = null, BlockFrontendOptions? frontend = null, int devid = 0)
     {
@@ -93,7 +97,7 @@ internal sealed class BlockRig : IAsyncDisposable
 
     public async Task<BlockBackendDevice> ConnectBackendAsync(BlockBackendDriver driver, IReadOnlyDictionary<string, string> frontendKeys, int devid = 0)
     {
-        var context = new BackendConnectContext(new DeviceAddress(GuestDomain, BlkifProtocol.DeviceType, devid), Mapper, new FrontendKeys(frontendKeys), NullLogger.Instance);
+        var context = new BackendConnectContext(new DeviceAddress(GuestDomain, BlkifProtocol.DeviceType, devid), Mapper, new FrontendKeys(frontendKeys), BackendLogger);
         var device = (BlockBackendDevice)await driver.ConnectAsync(context, CancellationToken.None);
         _backends.Add(device);
         return device;

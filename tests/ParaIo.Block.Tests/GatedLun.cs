@@ -7,6 +7,7 @@ namespace ParaIo.Block.Tests;
 /// A LUN around another that can hold reads or chosen writes until a test releases them, and logs
 /// when each transfer and flush starts and ends: the instrument for ordering and concurrency tests.
 /// Held operations complete asynchronously, so BlkBack's off-ring completion path is the one used.
+/// Writes fail with <see cref="WriteFailure"/> while it is set (a full disk, a failed SAN).
 /// </summary>
 internal sealed class GatedLun(ILun inner) : ILun
 {
@@ -16,6 +17,8 @@ internal sealed class GatedLun(ILun inner) : ILun
     private int _maxReadsInFlight;
 
     public ConcurrentQueue<string> Log { get; } = new();
+
+    public Exception? WriteFailure { get; set; }
 
     public int ReadsInFlight => Volatile.Read(ref _readsInFlight);
 
@@ -88,6 +91,12 @@ internal sealed class GatedLun(ILun inner) : ILun
         if (_heldWrites.TryGetValue(offset, out var gate))
         {
             await gate.Task.ConfigureAwait(false);
+        }
+
+        if (WriteFailure is { } failure)
+        {
+            Log.Enqueue($"write-failed {offset}");
+            throw failure;
         }
 
         await inner.WriteAsync(offset, buffers, cancellationToken).ConfigureAwait(false);

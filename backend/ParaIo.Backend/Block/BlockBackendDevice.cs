@@ -38,6 +38,8 @@ public sealed class BlockBackendDevice : IBackendDevice
     private readonly CancellationTokenSource _halt = new();
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile string? _failure;
+    private long _ioErrorsLogged;      // the count of I/O errors when one was last logged
+    private long _ioErrorLoggedAt = long.MinValue / 2;
     private int _running;
     private int _disposed;
 
@@ -64,8 +66,37 @@ public sealed class BlockBackendDevice : IBackendDevice
     /// <summary>The device.</summary>
     public DeviceAddress Address { get; }
 
+    /// <summary>Least time between two log lines about the LUN's I/O errors; those between are counted in the next.</summary>
+    internal static readonly TimeSpan IoErrorLogInterval = TimeSpan.FromSeconds(10);
+
     /// <summary>The storage behind it.</summary>
     public ILun Lun { get; }
+
+    /// <summary>
+    /// Logs a LUN's failed read, write, flush or discard (the guest got ERROR): the first at once,
+    /// then at most one line per <see cref="IoErrorLogInterval"/> with the count since, so a disk that
+    /// fills up or a SAN that fails shows in the log without a line per request. Any thread.
+    /// </summary>
+    internal void ReportIoError(BlockWork work, long offset, Exception error)
+    {
+        var now = Environment.TickCount64;
+        var last = Volatile.Read(ref _ioErrorLoggedAt);
+        if (now - last < (long)IoErrorLogInterval.TotalMilliseconds || Interlocked.CompareExchange(ref _ioErrorLoggedAt, now, last) != last)
+        {
+            return;
+        }
+
+        var total = Counters.IoErrors;
+        var since = total - Interlocked.Exchange(ref _ioErrorsLogged, total);
+        _logger.LogWarning(
+            "Block device {Device}: {Work} at byte {Offset} failed, answered ERROR: {Reason} ({Count} I/O error(s) since the last report, {Total} in all)",
+            Address,
+            work,
+            offset,
+            error.Message,
+            since,
+            total);
+    }
 
     /// <summary>This device's counters, summed over its queues.</summary>
     public BlockBackendCounters Counters { get; } = new();

@@ -600,10 +600,11 @@ internal sealed class BlockBackendRing
             work.Status = BlkifStatus.NotSupported;
             _counters.CountIoNotSupported();
         }
-        catch (Exception)
+        catch (Exception e)
         {
             work.Status = BlkifStatus.Error;
             _counters.CountIoError();
+            _device.ReportIoError(work.Work, work.Offset, e);
         }
 
         // Unmapped before the response exists: a frontend that sees the response may end access.
