@@ -152,25 +152,18 @@ public sealed class ShapedVifTests
     {
         var (sap, exchange, backup, dropped) = await UnstarvedAsync(async () =>
         {
-            using var shaper = new EgressShaper("port0", Mbps(1000));
-            var flow = shaper.AddFlow("vnic0", new QosSettings { CommittedRate = Mbps(80), Ceiling = Mbps(80) }, [Class("SAP", 40, 3200), Class("Exchange", 28, 135), Class("backup", 12, 10000)]);
-            var vnics = new VnicDirectory();
-            vnics.Add(new VnicBinding("vnic0", VnicMac, BridgeName, flow));
-            await using var rig = new NetRig(vnics: vnics);
-            var vif = rig.Connect(1, settings: Settings("vnic0"));
-            var sink = new ArrivalSink("sink");
-            rig.Bridges.GetOrCreate(BridgeName).AddPort(sink);
+            await using var vnic = new ShapedVnic(new QosSettings { CommittedRate = Mbps(80), Ceiling = Mbps(80) }, [Class("SAP", 40, 3200), Class("Exchange", 28, 135), Class("backup", 12, 10000)]);
 
             // Each class offered 1.4 times its share: all three saturate, the paper's 100 : 70 : 30.
             var stall = PacedGuest.Send(
-                vif.Front,
+                vnic.Vif.Front,
                 TimeSpan.FromSeconds(2.5),
                 Settle,
                 (Frames.Udp(SinkMac, VnicMac, 3200, 1500), 56),
                 (Frames.Udp(SinkMac, VnicMac, 135, 1500), 39.2),
                 (Frames.Udp(SinkMac, VnicMac, 10000, 1500), 16.8));
 
-            return ((sink.Mbps(3200, Settle), sink.Mbps(135, Settle), sink.Mbps(10000, Settle), flow.Snapshot().Dropped), stall);
+            return ((vnic.Sink.Mbps(3200, Settle), vnic.Sink.Mbps(135, Settle), vnic.Sink.Mbps(10000, Settle), vnic.Flow.Snapshot().Dropped), stall);
         });
 
         Expect(40, sap, "SAP");
@@ -184,23 +177,16 @@ public sealed class ShapedVifTests
     {
         var (before, after) = await UnstarvedAsync(async () =>
         {
-            using var shaper = new EgressShaper("port0", Mbps(1000));
-            var flow = shaper.AddFlow("vnic0", new QosSettings { CommittedRate = Mbps(20), Ceiling = Mbps(20) }, []);
-            var vnics = new VnicDirectory();
-            vnics.Add(new VnicBinding("vnic0", VnicMac, BridgeName, flow));
-            await using var rig = new NetRig(vnics: vnics);
-            var vif = rig.Connect(1, settings: Settings("vnic0"));
-            var sink = new ArrivalSink("sink");
-            rig.Bridges.GetOrCreate(BridgeName).AddPort(sink);
+            await using var vnic = new ShapedVnic(new QosSettings { CommittedRate = Mbps(20), Ceiling = Mbps(20) }, []);
 
-            var guest = Task.Run(() => PacedGuest.Send(vif.Front, TimeSpan.FromSeconds(3), Settle, (Frames.Udp(SinkMac, VnicMac, 5001, 1500), 60)));
+            var guest = Task.Run(() => PacedGuest.Send(vnic.Vif.Front, TimeSpan.FromSeconds(3), Settle, (Frames.Udp(SinkMac, VnicMac, 5001, 1500), 60)));
             await Task.Delay(TimeSpan.FromSeconds(1.2));
-            var before = sink.Mbps(5001, TimeSpan.FromSeconds(0.3));
+            var before = vnic.Sink.Mbps(5001, TimeSpan.FromSeconds(0.3));
             var changed = Stopwatch.GetTimestamp();
-            shaper.Update(flow, new QosSettings { CommittedRate = Mbps(45), Ceiling = Mbps(45) }, []);
+            vnic.Shaper.Update(vnic.Flow, new QosSettings { CommittedRate = Mbps(45), Ceiling = Mbps(45) }, []);
             var stall = await guest.WaitAsync(Waits.Limit);
 
-            return ((before, sink.MbpsSince(5001, changed + (Stopwatch.Frequency / 5))), stall);
+            return ((before, vnic.Sink.MbpsSince(5001, changed + (Stopwatch.Frequency / 5))), stall);
         });
 
         Expect(20, before, "before the change");
@@ -257,18 +243,11 @@ public sealed class ShapedVifTests
 
     private static async Task<(double Mbps, TimeSpan Stall)> RunOneStream(bool shaped, EgressShaperOptions? options = null)
     {
-        using var shaper = new EgressShaper("port0", Mbps(1000), options: options);
-        var flow = shaper.AddFlow("vnic0", new QosSettings { CommittedRate = Mbps(40), Ceiling = Mbps(40) }, []);
-        var vnics = new VnicDirectory();
-        vnics.Add(new VnicBinding("vnic0", VnicMac, BridgeName, shaped ? flow : null));
-        await using var rig = new NetRig(vnics: vnics);
-        var vif = rig.Connect(1, settings: Settings("vnic0"));
-        var sink = new ArrivalSink("sink");
-        rig.Bridges.GetOrCreate(BridgeName).AddPort(sink);
+        await using var vnic = new ShapedVnic(new QosSettings { CommittedRate = Mbps(40), Ceiling = Mbps(40) }, [], shaped, options);
 
-        var stall = PacedGuest.Send(vif.Front, TimeSpan.FromSeconds(2.5), Settle, (Frames.Udp(SinkMac, VnicMac, 5001, 1500), 60));
+        var stall = PacedGuest.Send(vnic.Vif.Front, TimeSpan.FromSeconds(2.5), Settle, (Frames.Udp(SinkMac, VnicMac, 5001, 1500), 60));
 
-        return (sink.Mbps(5001, Settle), stall);
+        return (vnic.Sink.Mbps(5001, Settle), stall);
     }
 
     private static IReadOnlyDictionary<string, string> Settings(string vnic) => new Dictionary<string, string> { [VifSettings.VnicSetting] = vnic };
@@ -282,4 +261,38 @@ public sealed class ShapedVifTests
 
     private static void Expect(double expected, double actual, string what) =>
         Assert.IsTrue(IsWithin(expected, actual), $"{what}: expected {expected:F1} Mb/s ±5%, got {actual:F2} ({(actual - expected) / expected:+0.0%;-0.0%}).");
+
+    /// <summary>
+    /// A vNIC on a 1 Gb/s port's shaper (or, for a control, bound without it), a guest's vif bound
+    /// to it, and an <see cref="ArrivalSink"/> on its bridge.
+    /// </summary>
+    private sealed class ShapedVnic : IAsyncDisposable
+    {
+        private readonly NetRig _rig;
+
+        public ShapedVnic(QosSettings settings, IReadOnlyList<TrafficClassSpec> classes, bool shaped = true, EgressShaperOptions? options = null)
+        {
+            Shaper = new EgressShaper("port0", Mbps(1000), options: options);
+            Flow = Shaper.AddFlow("vnic0", settings, classes);
+            var vnics = new VnicDirectory();
+            vnics.Add(new VnicBinding("vnic0", VnicMac, BridgeName, shaped ? Flow : null));
+            _rig = new NetRig(vnics: vnics);
+            Vif = _rig.Connect(1, settings: Settings("vnic0"));
+            _rig.Bridges.GetOrCreate(BridgeName).AddPort(Sink);
+        }
+
+        public EgressShaper Shaper { get; }
+
+        public ShapedFlow Flow { get; }
+
+        public Vif Vif { get; }
+
+        public ArrivalSink Sink { get; } = new("sink");
+
+        public async ValueTask DisposeAsync()
+        {
+            await _rig.DisposeAsync();
+            Shaper.Dispose();
+        }
+    }
 }
