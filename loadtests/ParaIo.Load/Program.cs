@@ -88,6 +88,11 @@ var blkWarmup = new Option<double>("--warmup")
     Description = "Seconds each job runs on each target before measuring starts (fio's --ramp_time; the guest's JIT tiers up, caches settle); not counted.",
     DefaultValueFactory = _ => 2,
 };
+var rounds = new Option<int>("--rounds")
+{
+    Description = "Runs each job this many times on each target, back to back, and reports the round with the median IOPS, with the range: steadier ratios on a machine whose speed drifts (1..9).",
+    DefaultValueFactory = _ => 1,
+};
 var size = new Option<string>("--size")
 {
     Description = "Size of the disk image every target serves: bytes, or with K, M, G (powers of 1024); a whole number of MiB.",
@@ -113,6 +118,7 @@ var blk = new Command("blk", "Measure the block path with fio against its baseli
 {
     blkDuration,
     blkWarmup,
+    rounds,
     size,
     blkJson,
     job,
@@ -128,13 +134,19 @@ blk.SetAction(parse =>
         return 2;
     }
 
+    if (parse.GetValue(rounds) is not (>= 1 and <= 9))
+    {
+        Console.Error.WriteLine("--rounds must be 1 to 9.");
+        return 2;
+    }
+
     if (!ImageSize.TryParse(parse.GetValue(size), out var bytes))
     {
         Console.Error.WriteLine("--size must be a positive whole number of MiB, such as 1G, 256M or 1073741824.");
         return 2;
     }
 
-    return BlockRun.Execute(TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(warmup), bytes, parse.GetValue(blkJson), parse.GetValue(job) ?? [], parse.GetValue(keep));
+    return BlockRun.Execute(TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(warmup), parse.GetValue(rounds), bytes, parse.GetValue(blkJson), parse.GetValue(job) ?? [], parse.GetValue(keep));
 });
 
 var netDuration = new Option<double>("--duration")

@@ -47,27 +47,29 @@ internal sealed class BlockRun
     private readonly IReadOnlyList<FioJob> _jobs;
     private readonly TimeSpan _duration;
     private readonly TimeSpan _ramp;
+    private readonly int _rounds;
     private readonly string _directory;
     private readonly CancellationToken _cancellation;
     private readonly Dictionary<(string Job, string Target), BlockTargetResult> _results = [];
 
-    private BlockRun(IReadOnlyList<FioJob> jobs, TimeSpan duration, TimeSpan ramp, string directory, CancellationToken cancellation)
+    private BlockRun(IReadOnlyList<FioJob> jobs, TimeSpan duration, TimeSpan ramp, int rounds, string directory, CancellationToken cancellation)
     {
         _jobs = jobs;
         _duration = duration;
         _ramp = ramp;
+        _rounds = rounds;
         _directory = directory;
         _cancellation = cancellation;
     }
 
     /// <summary>Runs the chosen jobs against every target and prints the report; returns the exit code.</summary>
-    public static int Execute(TimeSpan duration, TimeSpan ramp, long imageBytes, bool json, IReadOnlyCollection<string> jobNames, bool keep)
+    public static int Execute(TimeSpan duration, TimeSpan ramp, int rounds, long imageBytes, bool json, IReadOnlyCollection<string> jobNames, bool keep)
     {
         var jobs = jobNames.Count == 0 ? FioJob.All : FioJob.All.Where(j => jobNames.Contains(j.Name)).ToList();
         var startedAt = DateTimeOffset.UtcNow;
         using var interruption = new Interruption();
         var directory = Directory.CreateTempSubdirectory("paraio-blk-").FullName;
-        var run = new BlockRun(jobs, duration, ramp, directory, interruption.Token);
+        var run = new BlockRun(jobs, duration, ramp, rounds, directory, interruption.Token);
         BlockReport report;
         try
         {
@@ -141,7 +143,7 @@ internal sealed class BlockRun
             RunLibrary(image, PooledLibraryTarget, inline: false);
         }
 
-        return new BlockReport("paraio-load blk", startedAt, RunEnvironment.Current(), _duration.TotalSeconds, _ramp.TotalSeconds, bytes, fio, nbdkit, s_fairness, Assemble());
+        return new BlockReport("paraio-load blk", startedAt, RunEnvironment.Current(), _duration.TotalSeconds, _ramp.TotalSeconds, bytes, fio, nbdkit, s_fairness, Assemble()) { Rounds = _rounds };
     }
 
     /// <summary>
@@ -217,20 +219,8 @@ internal sealed class BlockRun
     {
         foreach (var job in _jobs)
         {
-            ProgressLog.Write($"{name}: {job.Name} ({job.Description}, fio --ioengine={target.Engine(job)}), {_ramp.TotalSeconds:0.#} s warm-up + {_duration.TotalSeconds:0.#} s");
-            try
-            {
-                var before = CpuSample.TakeTree(ChildProcess.LiveIds);
-                var figures = Fio.Run(job, target, _ramp, _duration, _cancellation);
-                var background = CpuSample.OtherCores(before, CpuSample.TakeTree(ChildProcess.LiveIds));
-                _results[(job.Name, name)] = new BlockTargetResult(name, how, figures, null) { BackgroundCores = background };
-                ProgressLog.Write($"{name}: {job.Name}: {figures.Iops:N0} IOPS, {figures.MegabytesPerSecond:0.0} MB/s, p50 {figures.P50Us:0.0} µs, p99 {figures.P99Us:0.0} µs; other processes kept {background:0.00} cores busy");
-            }
-            catch (Exception e) when (!_cancellation.IsCancellationRequested)
-            {
-                ProgressLog.Write($"{name}: {job.Name}: unavailable: {Reason(e)}");
-                _results[(job.Name, name)] = new BlockTargetResult(name, how, null, Reason(e));
-            }
+            ProgressLog.Write($"{name}: {job.Name} ({job.Description}, fio --ioengine={target.Engine(job)}), {_ramp.TotalSeconds:0.#} s warm-up + {_duration.TotalSeconds:0.#} s" + RoundsNote());
+            Measure(job, name, how, () => Fio.Run(job, target, _ramp, _duration, _cancellation));
         }
     }
 
@@ -238,21 +228,46 @@ internal sealed class BlockRun
     {
         var job = FioJob.RandomRead4KQd32;
         var how = inline ? LibraryMode.InlineDescription : LibraryMode.PooledDescription;
-        ProgressLog.Write($"{name}: {job.Name} in this process, {_ramp.TotalSeconds:0.#} s warm-up + {_duration.TotalSeconds:0.#} s");
+        ProgressLog.Write($"{name}: {job.Name} in this process, {_ramp.TotalSeconds:0.#} s warm-up + {_duration.TotalSeconds:0.#} s" + RoundsNote());
+        Measure(job, name, how, () => LibraryMode.Run(image, inline, _ramp, _duration, _cancellation));
+    }
+
+    /// <summary>
+    /// Runs one job on one target <see cref="_rounds"/> times back to back and keeps the round with
+    /// the median IOPS (the lower middle of an even count), the IOPS of every round, and the busiest
+    /// background seen; a round that fails makes the row unavailable.
+    /// </summary>
+    private void Measure(FioJob job, string name, string how, Func<BlockFigures> run)
+    {
+        var rounds = new List<(BlockFigures Figures, double Background)>();
         try
         {
-            var before = CpuSample.TakeTree(ChildProcess.LiveIds);
-            var figures = LibraryMode.Run(image, inline, _ramp, _duration, _cancellation);
-            var background = CpuSample.OtherCores(before, CpuSample.TakeTree(ChildProcess.LiveIds));
-            _results[(job.Name, name)] = new BlockTargetResult(name, how, figures, null) { BackgroundCores = background };
-            ProgressLog.Write($"{name}: {job.Name}: {figures.Iops:N0} IOPS, p50 {figures.P50Us:0.0} µs, p99 {figures.P99Us:0.0} µs; other processes kept {background:0.00} cores busy");
+            for (var round = 1; round <= _rounds; round++)
+            {
+                var before = CpuSample.TakeTree(ChildProcess.LiveIds);
+                var figures = run();
+                var background = CpuSample.OtherCores(before, CpuSample.TakeTree(ChildProcess.LiveIds));
+                rounds.Add((figures, background));
+                var which = _rounds > 1 ? $" (round {round} of {_rounds})" : string.Empty;
+                ProgressLog.Write($"{name}: {job.Name}{which}: {figures.Iops:N0} IOPS, {figures.MegabytesPerSecond:0.0} MB/s, p50 {figures.P50Us:0.0} µs, p99 {figures.P99Us:0.0} µs; other processes kept {background:0.00} cores busy");
+            }
         }
         catch (Exception e) when (!_cancellation.IsCancellationRequested)
         {
-            ProgressLog.Write($"{name}: unavailable: {Reason(e)}");
+            ProgressLog.Write($"{name}: {job.Name}: unavailable: {Reason(e)}");
             _results[(job.Name, name)] = new BlockTargetResult(name, how, null, Reason(e));
+            return;
         }
+
+        var median = rounds.OrderBy(r => r.Figures.Iops).ElementAt((rounds.Count - 1) / 2);
+        _results[(job.Name, name)] = new BlockTargetResult(name, how, median.Figures, null)
+        {
+            BackgroundCores = rounds.Max(r => r.Background),
+            RoundIops = rounds.Count > 1 ? [.. rounds.Select(r => r.Figures.Iops)] : null,
+        };
     }
+
+    private string RoundsNote() => _rounds > 1 ? $", {_rounds} rounds" : string.Empty;
 
     private void MarkUnavailable(string name, string how, string reason)
     {

@@ -23,6 +23,9 @@ internal sealed record BlockReport(
     IReadOnlyList<string> Fairness,
     IReadOnlyList<BlockJobResult> Jobs)
 {
+    /// <summary>How many times each job ran on each target; a row shows the round with the median IOPS.</summary>
+    public int Rounds { get; init; } = 1;
+
     /// <summary>True when no row with a target missed it (rows not measured count as not missed).</summary>
     public bool AllTargetsMet => Jobs.SelectMany(j => j.Targets).All(t => t.Met != false);
 }

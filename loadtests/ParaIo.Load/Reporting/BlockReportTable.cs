@@ -46,7 +46,8 @@ internal static class BlockReportTable
 
         var rule = new string('─', widths.Sum() + (Gap.Length * (widths.Length - 1)) + s_headers[^1].Length);
         output.WriteLine($"paraio-load blk — {report.Environment.ProcessorCount} cores, {report.Environment.Runtime}, {Bytes(report.ImageBytes)} image, "
-            + $"{report.DurationSeconds:0.#} s per job and target after a {report.RampSeconds:0.#} s warm-up");
+            + $"{report.DurationSeconds:0.#} s per job and target after a {report.RampSeconds:0.#} s warm-up"
+            + (report.Rounds > 1 ? $", each {report.Rounds} times: the median round, the IOPS range in brackets" : string.Empty));
         output.WriteLine(rule);
         output.WriteLine(Line(s_headers, widths));
         output.WriteLine(rule);
@@ -96,7 +97,7 @@ internal static class BlockReportTable
         [
             job,
             target.Target,
-            figures.Iops.ToString("N0", CultureInfo.InvariantCulture),
+            figures.Iops.ToString("N0", CultureInfo.InvariantCulture) + (target.RoundIops is { Count: > 1 } rounds ? $" ({Thousands(rounds.Min())}–{Thousands(rounds.Max())})" : string.Empty),
             Number(figures.MegabytesPerSecond),
             Number(figures.P50Us),
             Number(figures.P99Us),
@@ -134,6 +135,8 @@ internal static class BlockReportTable
     /// <summary>The path of a target; for the file, the engines of every job it ran, as they differ by queue depth.</summary>
     private static string HowOf(BlockReport report, string target) =>
         string.Join("; ", report.Jobs.SelectMany(j => j.Targets).Where(t => t.Target == target).Select(t => t.How).Distinct());
+
+    private static string Thousands(double iops) => (iops / 1000).ToString(iops < 10_000 ? "0.0" : "0", CultureInfo.InvariantCulture) + "k";
 
     private static string Number(double value) =>
         double.IsNaN(value) ? "n/a" : value.ToString(value < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture);

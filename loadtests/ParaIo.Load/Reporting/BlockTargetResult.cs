@@ -23,6 +23,9 @@ internal sealed record BlockTargetResult(string Target, string How, BlockFigures
     /// </summary>
     public double? BackgroundCores { get; init; }
 
+    /// <summary>The IOPS of every round, in the order they ran, when the job ran more than once; the row's figures are the median round's.</summary>
+    public IReadOnlyList<double>? RoundIops { get; init; }
+
     /// <summary>The target set for this row, in words; null when there is none.</summary>
     public string? Goal { get; init; }
 
