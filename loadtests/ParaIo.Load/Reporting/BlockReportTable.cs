@@ -97,7 +97,7 @@ internal static class BlockReportTable
         [
             job,
             target.Target,
-            figures.Iops.ToString("N0", CultureInfo.InvariantCulture) + (target.RoundIops is { Count: > 1 } rounds ? $" ({Thousands(rounds.Min())}–{Thousands(rounds.Max())})" : string.Empty),
+            figures.Iops.ToString("N0", CultureInfo.InvariantCulture) + (target.RoundIops is { Count: > 1 } rounds ? $" ({Thousands(rounds.Min(), up: false)}–{Thousands(rounds.Max(), up: true)})" : string.Empty),
             Number(figures.MegabytesPerSecond),
             Number(figures.P50Us),
             Number(figures.P99Us),
@@ -136,7 +136,16 @@ internal static class BlockReportTable
     private static string HowOf(BlockReport report, string target) =>
         string.Join("; ", report.Jobs.SelectMany(j => j.Targets).Where(t => t.Target == target).Select(t => t.How).Distinct());
 
-    private static string Thousands(double iops) => (iops / 1000).ToString(iops < 10_000 ? "0.0" : "0", CultureInfo.InvariantCulture) + "k";
+    /// <summary>
+    /// IOPS in thousands (a decimal below 100k), the low end of a range rounded down and the high
+    /// end up, so the range never appears to leave out the median beside it.
+    /// </summary>
+    private static string Thousands(double iops, bool up)
+    {
+        var step = iops < 100_000 ? 100 : 1000;
+        var rounded = (up ? Math.Ceiling(iops / step) : Math.Floor(iops / step)) * step;
+        return (rounded / 1000).ToString(step == 100 ? "0.0" : "0", CultureInfo.InvariantCulture) + "k";
+    }
 
     private static string Number(double value) =>
         double.IsNaN(value) ? "n/a" : value.ToString(value < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture);
