@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -48,6 +49,7 @@ public sealed class BlockFrontDevice : IResumableFrontendDevice
     private readonly int _indirectSegments;
     private readonly PersistentGrants? _persistent;
     private uint _nextQueue;
+    private long _grantTableWaits;
     private int _disposed;
     private bool _resourcesReleased;
 
@@ -120,6 +122,12 @@ public sealed class BlockFrontDevice : IResumableFrontendDevice
 
     /// <summary>Responses that named no request in flight (ignored), over all queues.</summary>
     public long StrayResponses => _queues.Sum(q => q.StrayResponses);
+
+    /// <summary>How long a transfer waits, in all, for the guest's grant table to have room before it fails.</summary>
+    public static TimeSpan GrantTableFullLimit { get; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Times a transfer found the guest's grant table full and waited a millisecond for grants to be ended.</summary>
+    public long GrantTableWaits => Interlocked.Read(ref _grantTableWaits);
 
     /// <summary>Queue 0's ring now (the device's only ring unless it uses several queues).</summary>
     public FrontQueue<BlkifRequest, BlkifResponse> Queue => _queues[0].Queue;
@@ -498,12 +506,23 @@ public sealed class BlockFrontDevice : IResumableFrontendDevice
     {
         // Every part on one queue: its requests then reach the backend in order, on one thread.
         var done = 0;
+        var tableFullSince = 0L;
         while (done < length)
         {
             var request = await queue.AcquireAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 done += Build(request, operation, sector + (done >> BlkifProtocol.SectorShift), buffer, start + done, length - done);
+            }
+            catch (GrantAccessException e) when (e.Error == GrantError.TableFull)
+            {
+                // The guest's grant table is shared by all its devices: wait for requests in flight
+                // (here or on another disk) to end theirs, as Linux's blkfront waits for free grants.
+                EndGrants(request);
+                queue.ReleaseRequest(request);
+                tableFullSince = tableFullSince == 0 ? Stopwatch.GetTimestamp() : tableFullSince;
+                await WaitForFreeGrantsAsync(tableFullSince, e, cancellationToken).ConfigureAwait(false);
+                continue;
             }
             catch
             {
@@ -512,8 +531,25 @@ public sealed class BlockFrontDevice : IResumableFrontendDevice
                 throw;
             }
 
+            tableFullSince = 0;
             queue.Send(request, op);
         }
+    }
+
+    /// <summary>
+    /// Pauses a transfer whose grants did not fit in the grant table, for a millisecond; after
+    /// <see cref="GrantTableFullLimit"/> of it the transfer fails (the table stays full: grants
+    /// leaked, or more devices keep grants than the table holds).
+    /// </summary>
+    private async ValueTask WaitForFreeGrantsAsync(long since, GrantAccessException full, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _grantTableWaits);
+        if (Stopwatch.GetElapsedTime(since) > GrantTableFullLimit)
+        {
+            throw new IOException($"The guest's grant table has stayed full for {GrantTableFullLimit.TotalSeconds:0} s. {full.Message}", full);
+        }
+
+        await Task.Delay(1, cancellationToken).ConfigureAwait(false);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]

@@ -15,6 +15,7 @@ internal sealed class DiskExports : IAsyncDisposable
     private readonly string _directory;
     private readonly ILoggerFactory _loggers;
     private readonly ConcurrentDictionary<int, (NbdServer Server, VbdBlockDevice Device)> _exports = new();
+    private readonly StagingBuffers _staging = new();
 
     public DiskExports(string directory, ILoggerFactory loggers)
     {
@@ -39,7 +40,7 @@ internal sealed class DiskExports : IAsyncDisposable
             File.Delete(socket);
         }
 
-        var device = new VbdBlockDevice(disk);
+        var device = new VbdBlockDevice(disk, _staging);
         var server = new NbdServer(device, new NbdServerOptions { UnixSocketPath = socket, ExportName = "", Description = $"ParaIo vbd {id}" }, _loggers.CreateLogger($"ParaIo.Guest.Nbd.vbd{id}"));
         server.Start();
         _exports[id] = (server, device);
@@ -78,5 +79,6 @@ internal sealed class DiskExports : IAsyncDisposable
         }
 
         _exports.Clear();
+        _staging.Dispose();
     }
 }

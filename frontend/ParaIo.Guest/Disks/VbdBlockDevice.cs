@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using ParaIo.Frontend.Block;
 using ParaIo.Nbd;
@@ -9,7 +10,8 @@ namespace ParaIo.Guest.Disks;
 /// A paravirtual disk (<see cref="BlockFrontDevice"/>) as the NBD export sees it. The export reads
 /// request payloads into its own buffers, so each transfer goes through one staging buffer in the
 /// grant pool: the one copy on the guest side. Transfers larger than a staging buffer go in
-/// pieces, one after the other.
+/// pieces, one after the other. Staging buffers come from, and go back to, the
+/// <see cref="StagingBuffers"/> all the guest's disks share.
 /// </summary>
 /// <remarks>
 /// The device outlives paraiod restarts (it resumes on the next backend's rings), so an NBD client
@@ -22,15 +24,16 @@ internal sealed class VbdBlockDevice : IBlockDevice, IDisposable
 
     private readonly BlockFrontDevice _device;
     private readonly SemaphoreSlim _staging;
+    private readonly StagingBuffers _buffers;
 
-    // Rented on the export's reader thread and returned on BlkFront's completion thread: a locked
-    // stack costs the same either way (a ConcurrentBag steals across threads every time).
-    private readonly Lock _buffersLock = new();
-    private readonly Stack<BlockBuffer> _buffers = new();
+    /// <summary>How long a request waits, in all, for room in the grant pool for its staging buffer before it fails.</summary>
+    public static readonly TimeSpan PoolFullLimit = TimeSpan.FromSeconds(30);
 
-    public VbdBlockDevice(BlockFrontDevice device, int maxStaging = 32)
+    /// <summary>A disk whose requests use at most <paramref name="maxStaging"/> staging buffers at once, from <paramref name="buffers"/>, which the guest's disks share.</summary>
+    public VbdBlockDevice(BlockFrontDevice device, StagingBuffers buffers, int maxStaging = 32)
     {
         _device = device;
+        _buffers = buffers;
         _staging = new SemaphoreSlim(maxStaging, maxStaging);
     }
 
@@ -126,18 +129,7 @@ internal sealed class VbdBlockDevice : IBlockDevice, IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        lock (_buffersLock)
-        {
-            while (_buffers.TryPop(out var buffer))
-            {
-                buffer.Dispose();
-            }
-        }
-
-        _staging.Dispose();
-    }
+    public void Dispose() => _staging.Dispose();
 
     /// <summary>
     /// The errno-like error the export sends back for a failure of the device (thrown at once or by
@@ -155,35 +147,64 @@ internal sealed class VbdBlockDevice : IBlockDevice, IDisposable
     private ValueTask<BlockBuffer> RentAsync(CancellationToken cancellationToken)
     {
         var wait = _staging.WaitAsync(cancellationToken);
-        return wait.IsCompletedSuccessfully ? ValueTask.FromResult(Take()) : TakeAfterAsync(wait);
+        return wait.IsCompletedSuccessfully && TryTake() is { } buffer ? ValueTask.FromResult(buffer) : TakeAfterAsync(wait, cancellationToken);
     }
 
-    private async ValueTask<BlockBuffer> TakeAfterAsync(Task wait)
+    /// <summary>
+    /// Waits for a staging slot, then for a buffer: when the grant pool has no room (the guest's
+    /// other disks hold it), a millisecond at a time until one of theirs comes back, for at most
+    /// <see cref="PoolFullLimit"/> (then EIO, the slot given back).
+    /// </summary>
+    private async ValueTask<BlockBuffer> TakeAfterAsync(Task wait, CancellationToken cancellationToken)
     {
         await wait.ConfigureAwait(false);
-        return Take();
-    }
-
-    private BlockBuffer Take()
-    {
-        lock (_buffersLock)
+        var since = Stopwatch.GetTimestamp();
+        while (true)
         {
-            if (_buffers.TryPop(out var buffer))
+            if (TryTake() is { } buffer)
             {
                 return buffer;
             }
+
+            if (Stopwatch.GetElapsedTime(since) > PoolFullLimit)
+            {
+                _staging.Release();
+                throw new BlockDeviceException(BlockDeviceError.Io, $"The guest's grant pool has had no room for a {StagingBytes / 1024} KiB staging buffer for {PoolFullLimit.TotalSeconds:0} s.");
+            }
+
+            try
+            {
+                await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                _staging.Release();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>An idle staging buffer, a new one, or null when the grant pool has no room for one now.</summary>
+    private BlockBuffer? TryTake()
+    {
+        if (_buffers.TryPop() is { } idle)
+        {
+            return idle;
         }
 
-        return _device.AllocateBuffer(StagingBytes);
+        try
+        {
+            return _device.AllocateBuffer(StagingBytes);
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // no run of free pages: wait for another disk's buffer
+        }
     }
 
     private void Return(BlockBuffer buffer)
     {
-        lock (_buffersLock)
-        {
-            _buffers.Push(buffer);
-        }
-
+        _buffers.Push(buffer);
         _staging.Release();
     }
 }
