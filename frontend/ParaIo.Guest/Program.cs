@@ -24,6 +24,8 @@ if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLET
 string? name = null, token = null, socket = null, exportDirectory = null, netns = null, vifName = null;
 var json = false;
 var giveUp = TimeSpan.FromSeconds(10);
+var poolPages = 16384;
+var grantEntries = 16384;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -35,6 +37,22 @@ for (var i = 0; i < args.Length; i++)
         case "--netns" when i + 1 < args.Length: netns = args[++i]; break;
         case "--vif-name" when i + 1 < args.Length: vifName = args[++i]; break;
         case "--json": json = true; break;
+        case "--pool-pages" when i + 1 < args.Length:
+            if (!int.TryParse(args[++i], System.Globalization.CultureInfo.InvariantCulture, out poolPages) || poolPages is < 1024 or > 262144)
+            {
+                Console.Error.WriteLine($"paraio-guest: --pool-pages takes 1024 to 262144 (4 KiB pages: 4 MiB to 1 GiB), not '{args[i]}'");
+                return 2;
+            }
+
+            break;
+        case "--grant-entries" when i + 1 < args.Length:
+            if (!int.TryParse(args[++i], System.Globalization.CultureInfo.InvariantCulture, out grantEntries) || grantEntries is < 512 or > 32768)
+            {
+                Console.Error.WriteLine($"paraio-guest: --grant-entries takes 512 to 32768, not '{args[i]}'");
+                return 2;
+            }
+
+            break;
         case "--give-up-after" when i + 1 < args.Length:
             if (!double.TryParse(args[++i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) || !(seconds >= 0 && seconds <= 86400))
             {
@@ -49,7 +67,8 @@ for (var i = 0; i < args.Length; i++)
                 paraio-guest - the ParaIo guest agent
 
                 Usage: paraio-guest --name NAME --token TOKEN [--socket PATH] [--export-dir DIR]
-                                    [--netns NAME] [--vif-name TEMPLATE] [--give-up-after SECONDS] [--json]
+                                    [--netns NAME] [--vif-name TEMPLATE] [--pool-pages N] [--grant-entries N]
+                                    [--give-up-after SECONDS] [--json]
 
                   --name NAME        the domain name given to 'paraioctl domain create'
                   --token TOKEN      the token 'paraioctl domain create' printed (also $PARAIO_TOKEN)
@@ -60,6 +79,11 @@ for (var i = 0; i < args.Length; i++)
                                      is made in (default: this process's own)
                   --vif-name TMPL    the interfaces' name; the kernel fills in %d (default: eth%d with
                                      --netns, pvif%d without)
+                  --pool-pages N     the guest's memory shared with paraiod, in 4 KiB pages (default 16384,
+                                     64 MiB; only pages used are backed): rings, disk staging buffers
+                                     (up to 8 MiB a busy disk), network buffers
+                  --grant-entries N  the guest's grant table (default 16384, at most 32768): a busy disk
+                                     holds up to about 2,000 grants, most of them kept for the disk's life
                   --give-up-after S  once connected, how long to keep trying while paraiod refuses the
                                      domain (it was destroyed) before exiting with status 1 (default 10)
                   --json             one JSON object per line for each event, for scripts
@@ -96,7 +120,7 @@ if (name is null || token is null)
 }
 
 using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; }).SetMinimumLevel(json ? LogLevel.Warning : LogLevel.Information));
-var options = new GuestAgentOptions { Name = name, Token = token, SocketPath = socket ?? StorePaths.DefaultSocketPath(), RefusedGiveUp = giveUp };
+var options = new GuestAgentOptions { Name = name, Token = token, SocketPath = socket ?? StorePaths.DefaultSocketPath(), RefusedGiveUp = giveUp, PoolPages = poolPages, GrantEntries = grantEntries };
 using var network = new GuestNetwork(netns, vifName ?? (netns is null ? "pvif%d" : "eth%d"), loggers);
 var agent = new GuestAgent(options, [new LoopbackFrontendDriver(), new BlockFrontendDriver(new BlockFrontendOptions { CompleteInline = true }), network], loggers.CreateLogger("paraio-guest"));
 exportDirectory ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.SocketPath))!, "guest-" + name);

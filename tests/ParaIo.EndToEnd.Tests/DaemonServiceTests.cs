@@ -42,6 +42,20 @@ public sealed class DaemonServiceTests
     }
 
     [TestMethod]
+    public async Task AGuestSizesItsPoolAndGrantTableAndBadSizesAreRefused()
+    {
+        await using var daemon = await Paraiod.StartAsync();
+        var (_, token) = await daemon.CreateDomainAsync("big", "loop");
+        using var guest = daemon.StartGuest("big", token, "--pool-pages", "262144", "--grant-entries", "32768");
+        using var refused = daemon.StartGuest("big", token, "--grant-entries", "100");
+
+        await daemon.WaitForDevicesAsync("big", 4, 4);
+        daemon.Process.WaitForLine("Domain big (dom1) connected: pool of 262144 pages", Paraiod.Patience);
+        Assert.AreEqual(2, refused.WaitForExit(Paraiod.Patience));
+        StringAssert.Contains(refused.Output, "--grant-entries takes 512 to 32768, not '100'");
+    }
+
+    [TestMethod]
     public async Task ASecondDaemonOnALiveSocketRefusesToStart()
     {
         await using var daemon = await Paraiod.StartAsync();
