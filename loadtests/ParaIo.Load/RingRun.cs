@@ -1,4 +1,3 @@
-using System.Text.Json;
 using ParaIo.Load.Measurement;
 using ParaIo.Load.Reporting;
 using ParaIo.Load.Scenarios;
@@ -61,9 +60,7 @@ internal static class RingRun
         var report = new RingReport("paraio-load ring", startedAt, RunEnvironment.Current(), window.Warmup.TotalSeconds, window.Duration.TotalSeconds, results);
         if (json)
         {
-            using var stdout = Console.OpenStandardOutput();
-            JsonSerializer.Serialize(stdout, report, ReportJsonContext.Default.RingReport);
-            stdout.Write("\n"u8);
+            JsonReport.Write(report, ReportJsonContext.Default.RingReport);
         }
         else
         {

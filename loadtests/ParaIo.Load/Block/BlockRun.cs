@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using ParaIo.Load.Measurement;
 using ParaIo.Load.Reporting;
 
@@ -92,21 +91,12 @@ internal sealed class BlockRun
         }
         finally
         {
-            if (keep)
-            {
-                ProgressLog.Write($"kept {directory}");
-            }
-            else
-            {
-                DeleteQuietly(directory);
-            }
+            RunDirectory.Release(directory, keep);
         }
 
         if (json)
         {
-            using var stdout = Console.OpenStandardOutput();
-            JsonSerializer.Serialize(stdout, report, ReportJsonContext.Default.BlockReport);
-            stdout.Write("\n"u8);
+            JsonReport.Write(report, ReportJsonContext.Default.BlockReport);
         }
         else
         {
@@ -377,20 +367,4 @@ internal sealed class BlockRun
     /// <summary>The first lines of an exception's message, joined: the report keeps one line per unavailable target.</summary>
     private static string Reason(Exception e) =>
         string.Join(' ', e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Take(2));
-
-    private static void DeleteQuietly(string directory)
-    {
-        try
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-        catch (IOException e)
-        {
-            ProgressLog.Write($"could not remove {directory}: {e.Message}");
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            ProgressLog.Write($"could not remove {directory}: {e.Message}");
-        }
-    }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using ParaIo.Load.Block;
 using ParaIo.Load.Measurement;
 using ParaIo.Load.Reporting;
@@ -87,28 +86,12 @@ internal sealed class NetRun
         }
         finally
         {
-            if (keep)
-            {
-                ProgressLog.Write($"kept {directory}");
-            }
-            else
-            {
-                try
-                {
-                    Directory.Delete(directory, recursive: true);
-                }
-                catch (IOException e)
-                {
-                    ProgressLog.Write($"could not delete {directory}: {e.Message}");
-                }
-            }
+            RunDirectory.Release(directory, keep);
         }
 
         if (json)
         {
-            using var stdout = Console.OpenStandardOutput();
-            JsonSerializer.Serialize(stdout, report, ReportJsonContext.Default.NetReport);
-            stdout.Write("\n"u8);
+            JsonReport.Write(report, ReportJsonContext.Default.NetReport);
         }
         else
         {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using ParaIo.Load.Block;
 using ParaIo.Load.Network;
 using ParaIo.Load.Reporting;
@@ -71,14 +70,7 @@ internal sealed class QosRun
         }
         finally
         {
-            try
-            {
-                Directory.Delete(directory, recursive: true);
-            }
-            catch (IOException e)
-            {
-                ProgressLog.Write($"could not delete {directory}: {e.Message}");
-            }
+            RunDirectory.Release(directory, keep: false);
         }
 
         if (plot is not null)
@@ -89,9 +81,7 @@ internal sealed class QosRun
 
         if (json)
         {
-            using var stdout = Console.OpenStandardOutput();
-            JsonSerializer.Serialize(stdout, report, ReportJsonContext.Default.QosReport);
-            stdout.Write("\n"u8);
+            JsonReport.Write(report, ReportJsonContext.Default.QosReport);
         }
         else
         {
